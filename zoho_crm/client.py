@@ -1,0 +1,154 @@
+"""HTTP layer: dlt's RESTClient with Zoho's paginator, 204/304 as empty, Zoho errors, and per-kind call counts."""
+
+import contextlib
+import functools
+import threading
+from collections import Counter
+from typing import Any, Dict, Iterator, List, Optional
+
+from dlt.sources.helpers.rest_client import RESTClient
+from dlt.sources.helpers.rest_client.client import PageData
+from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
+from dlt.sources.helpers.rest_client.paginators import BasePaginator
+from requests import ConnectionError as RequestsConnectionError
+from requests import Response, Timeout
+
+from .auth import ZohoOAuth
+from .errors import ZohoAccessError, ZohoApiError, ZohoConnectionError, ZohoRateLimitError
+from .settings import API_VERSION
+
+ACCESS_ERROR_CODES = frozenset(
+    {"OAUTH_SCOPE_MISMATCH", "NO_PERMISSION", "NOT_SUPPORTED", "INVALID_TOKEN", "AUTHENTICATION_FAILURE"}
+)
+
+
+class ApiCallStats:
+    """Thread-safe count of API calls per kind (list, detail, metadata, ...) made by this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: Counter[str] = Counter()
+
+    def add(self, kind: str) -> None:
+        """Count one HTTP request of `kind` (every attempt counts: Zoho charges retried calls too)."""
+        with self._lock:
+            self._calls[kind] += 1
+
+    def snapshot(self) -> Dict[str, int]:
+        """Return a copy of the counts."""
+        with self._lock:
+            return dict(self._calls)
+
+
+API_STATS = ApiCallStats()
+
+
+class ZohoPaginator(BasePaginator):
+    """Zoho Get Records paging: page numbers until Zoho hands out `next_page_token`, then only the token.
+
+    Page numbers stop at 2,000 records and `page` may not be combined with `page_token`; the token is bound to the
+    other parameters, which therefore stay byte-identical along the chain.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page = 1
+        self.token: Optional[str] = None
+
+    def update_state(self, response: Response, data: Optional[List[Any]] = None) -> None:
+        """Read `info.more_records`, `info.page` and `info.next_page_token`."""
+        info = response.json().get("info") or {}
+        if not info.get("more_records"):
+            self._has_next_page = False
+            return
+        self.token = info.get("next_page_token") or None
+        self.page = int(info.get("page") or self.page) + 1
+
+    def update_request(self, request: Any) -> None:
+        """Ask for the next page, by token when there is one."""
+        if request.params is None:
+            request.params = {}
+        if self.token:
+            request.params.pop("page", None)
+            request.params["page_token"] = self.token
+        else:
+            request.params["page"] = self.page
+
+
+class ZohoClient:
+    """A thin layer over `RESTClient` for `{api_base_url}/crm/v7`."""
+
+    def __init__(self, api_base_url: str, auth: ZohoOAuth, stats: ApiCallStats = API_STATS) -> None:
+        self.api_base_url = api_base_url.rstrip("/")
+        self.auth = auth
+        self.stats = stats
+        self.rest = RESTClient(base_url=f"{self.api_base_url}/crm/{API_VERSION}", auth=auth)
+
+    def paginate(
+        self,
+        path: str,
+        kind: str,
+        module: Optional[str] = None,
+        params: Optional[Dict[str, Any]] = None,
+        headers: Optional[Dict[str, str]] = None,
+        data_selector: str = "data",
+    ) -> Iterator[PageData[Any]]:
+        """Yield the pages of a Zoho listing; 204/304 end it quietly, errors raise `ZohoApiError`."""
+        pages = self.rest.paginate(
+            path,
+            params=dict(params or {}),
+            headers=headers,
+            paginator=ZohoPaginator(),
+            data_selector=data_selector,
+            hooks=self._hooks(kind, module),
+        )
+        with _connection_errors_as_user_errors(self.api_base_url):
+            yield from pages
+
+    def get_data(
+        self,
+        path: str,
+        kind: str,
+        module: Optional[str] = None,
+        params: Optional[Dict[str, Any]] = None,
+        data_selector: str = "data",
+    ) -> List[Dict[str, Any]]:
+        """GET one response and return its `data_selector` list (empty on 204/304)."""
+        with _connection_errors_as_user_errors(self.api_base_url):
+            try:
+                response = self.rest.get(path, params=params, hooks=self._hooks(kind, module))
+            except IgnoreResponseException:
+                return []
+        return list(response.json().get(data_selector) or [])
+
+    def _hooks(self, kind: str, module: Optional[str]) -> Dict[str, List[Any]]:
+        return {"response": [functools.partial(self._check_response, kind=kind, module=module)]}
+
+    def _check_response(self, response: Response, *args: Any, kind: str, module: Optional[str], **kwargs: Any) -> None:
+        self.stats.add(kind)
+        if response.status_code in (204, 304):
+            raise IgnoreResponseException
+        if response.status_code >= 400:
+            raise api_error(response, module)
+
+
+@contextlib.contextmanager
+def _connection_errors_as_user_errors(api_base_url: str) -> Iterator[None]:
+    """Turn connection failures left after dlt's retries into a one-line user error."""
+    try:
+        yield
+    except (RequestsConnectionError, Timeout) as ex:
+        raise ZohoConnectionError(
+            f"cannot reach the Zoho CRM API at {api_base_url} ({type(ex).__name__}): "
+            "check data_center / api_base_url and the network"
+        ) from None
+
+
+def api_error(response: Response, module: Optional[str]) -> ZohoApiError:
+    """Build the typed error for a Zoho error response."""
+    error = ZohoApiError(response, module)
+    if error.code in ACCESS_ERROR_CODES:
+        return ZohoAccessError(response, module)
+    if response.status_code == 429:
+        return ZohoRateLimitError(response, module)
+    return error

@@ -1,0 +1,66 @@
+"""Constants for the Zoho CRM source: API version, data centres, modules, page and batch sizes."""
+
+from typing import Dict, Tuple
+
+API_VERSION = "v7"
+
+# data centre -> (API domain, accounts server); zoho-crm-api.md §10
+DATA_CENTERS: Dict[str, Tuple[str, str]] = {
+    "us": ("https://www.zohoapis.com", "https://accounts.zoho.com"),
+    "eu": ("https://www.zohoapis.eu", "https://accounts.zoho.eu"),
+    "in": ("https://www.zohoapis.in", "https://accounts.zoho.in"),
+    "au": ("https://www.zohoapis.com.au", "https://accounts.zoho.com.au"),
+    "jp": ("https://www.zohoapis.jp", "https://accounts.zoho.jp"),
+    "ca": ("https://www.zohoapis.ca", "https://accounts.zohocloud.ca"),
+    "cn": ("https://www.zohoapis.com.cn", "https://accounts.zoho.com.cn"),
+    "sa": ("https://www.zohoapis.sa", "https://accounts.zoho.sa"),
+}
+DEFAULT_DATA_CENTER = "us"
+
+# The 17 modules of the Panoply recipe, in its order: API name -> table suffix (zoho_crm_<suffix>).
+DEFAULT_MODULES: Dict[str, str] = {
+    "Accounts": "accounts",
+    "Calls": "calls",
+    "Campaigns": "campaigns",
+    "Cases": "cases",
+    "Contacts": "contacts",
+    "Deals": "deals",
+    "Events": "events",
+    "Invoices": "invoices",
+    "Leads": "leads",
+    "Price_Books": "price_books",
+    "Products": "products",
+    "Purchase_Orders": "purchase_orders",
+    "Quotes": "quotes",
+    "Sales_Orders": "sales_orders",
+    "Solutions": "solutions",
+    "Tasks": "tasks",
+    "Vendors": "vendors",
+}
+TABLE_PREFIX = "zoho_crm_"
+
+DEFAULT_START_DATE = "1970-01-01"
+
+PER_PAGE = 200  # max and default page size of Get Records; one credit per call whatever the size
+MAX_IDS_PER_REQUEST = 100  # Zoho's usual cap on `ids`
+DEFAULT_IDS_PER_REQUEST = 100
+LIST_FIELDS = "id,Modified_Time"
+CURSOR_FIELD = "Modified_Time"
+
+# Zoho does not document whether If-Modified-Since is inclusive: ask from this many seconds before the cursor
+# and let the boundary dedup (and merge on id) drop what was already loaded.
+IMS_OVERLAP_SECONDS = 1
+
+# Refresh the access token this long before Zoho says it expires (clock skew, slow requests).
+TOKEN_EXPIRY_MARGIN_SECONDS = 300
+
+# Modules whose Get Records hides rows unless asked: Leads hide converted leads by default.
+EXTRA_LIST_PARAMS: Dict[str, Dict[str, str]] = {"Leads": {"converted": "both"}}
+
+# Error codes that mean "the page_token chain cannot continue": restart the listing from the last cursor.
+RESTART_LISTING_CODES = (
+    "PAGINATION_LIMIT_EXCEEDED",
+    "DISCRETE_PAGINATION_LIMIT_EXCEEDED",
+    "EXPIRED_VALUE",
+    "TOKEN_BOUND_DATA_MISMATCH",
+)
