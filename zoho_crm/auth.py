@@ -13,8 +13,10 @@ from dlt.common.configuration import configspec
 from dlt.common.configuration.specs import CredentialsConfiguration
 from dlt.common.configuration.specs.base_configuration import NotResolved
 from dlt.common.typing import Annotated, TSecretStrValue
+from dlt.sources.helpers.requests import Client
 from dlt.sources.helpers.rest_client.auth import OAuth2ClientCredentials
-from requests import PreparedRequest, RequestException, Response
+from requests import ConnectionError as RequestsConnectionError
+from requests import PreparedRequest, Response, Timeout
 
 from .errors import ZohoAuthError, ZohoConnectionError, json_or_empty
 from .settings import TOKEN_EXPIRY_MARGIN_SECONDS
@@ -39,6 +41,8 @@ class ZohoOAuth(OAuth2ClientCredentials):
     lock: Annotated[Any, NotResolved()] = None
 
     def __post_init__(self) -> None:
+        if self.session is None:
+            self.session = retrying_session()
         super().__post_init__()
         self.lock = threading.Lock()
         self.refresh_count = 0
@@ -67,7 +71,7 @@ class ZohoOAuth(OAuth2ClientCredentials):
         """POST the refresh grant and map Zoho's token-endpoint errors (sent with HTTP 200) to user errors."""
         try:
             response = self.session.post(self.access_token_url, **self.build_access_token_request())
-        except RequestException as ex:
+        except (RequestsConnectionError, Timeout) as ex:
             raise ZohoConnectionError(
                 f"cannot reach the Zoho accounts server at {self.access_token_url} ({type(ex).__name__}): "
                 "check data_center / accounts_url and the network"
@@ -107,6 +111,13 @@ class ZohoOAuth(OAuth2ClientCredentials):
         new_response.history.append(response)
         new_response.request = retry
         return new_response
+
+
+def retrying_session() -> Any:
+    """A requests session with dlt's retries (429, 5xx, connection errors) tuned by `[runtime] request_*`."""
+    client = Client(raise_for_status=False)
+    client.configure()
+    return client.session
 
 
 def _is_invalid_token(response: Response) -> bool:

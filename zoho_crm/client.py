@@ -82,7 +82,7 @@ class ZohoClient:
         self.api_base_url = api_base_url.rstrip("/")
         self.auth = auth
         self.stats = stats
-        self.rest = RESTClient(base_url=f"{self.api_base_url}/crm/{API_VERSION}", auth=auth)
+        self.rest = RESTClient(base_url=f"{self.api_base_url}/crm/{API_VERSION}", auth=auth, session=auth.session)
 
     def paginate(
         self,

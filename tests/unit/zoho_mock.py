@@ -1,0 +1,76 @@
+"""A small requests-mock stand-in for Zoho used by unit tests (the emulator covers faithful behaviour)."""
+
+import re
+from typing import Any, Dict, List, Optional
+
+import requests_mock
+
+BASE = "http://zoho.test"
+TOKEN_URL = f"{BASE}/oauth/v2/token"
+CREDS = {"client_id": "1000.CLIENT", "client_secret": "s3cr3t-client", "refresh_token": "1000.refresh-s3cr3t"}
+
+
+def make_records(n: int, start_id: int = 4876876000000100000) -> List[Dict[str, Any]]:
+    """n records sorted by Modified_Time (one per second), with a line item each."""
+    return [
+        {
+            "id": str(start_id + i),
+            "Modified_Time": f"2024-03-01T{10 + i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}+05:30",
+            "Subject": f"Quote {i}",
+            "Quoted_Items": [{"id": str(start_id + 500000 + i), "Quantity": i % 7 + 1}],
+        }
+        for i in range(n)
+    ]
+
+
+class ZohoMock:
+    """Registers token, modules, list (page/page_token) and detail (?ids=) endpoints on a Mocker."""
+
+    def __init__(self, m: requests_mock.Mocker, records: Dict[str, List[Dict[str, Any]]]) -> None:
+        self.m = m
+        self.records = records
+        self.tokens_issued = 0
+        self.token_mode = "always"
+        m.post(TOKEN_URL, json=self._token)
+        modules = [{"api_name": name, "api_supported": True, "generated_type": "default"} for name in records]
+        m.get(f"{BASE}/crm/v7/settings/modules", json={"modules": modules})
+        for module in records:
+            m.get(re.compile(rf"{BASE}/crm/v7/{module}(\?.*)?$"), json=self._module(module))
+
+    def _token(self, request: Any, context: Any) -> Dict[str, Any]:
+        self.tokens_issued += 1
+        return {"access_token": f"1000.token{self.tokens_issued}", "expires_in": 3600, "token_type": "Bearer"}
+
+    def _module(self, module: str) -> Any:
+        def handler(request: Any, context: Any) -> Optional[Dict[str, Any]]:
+            rows = self.records[module]
+            qs = {k: v[0] for k, v in request.qs.items()}
+            if "ids" in qs:
+                wanted = set(qs["ids"].split(","))
+                found = [r for r in rows if r["id"] in wanted]
+                if not found:
+                    context.status_code = 204
+                    return None
+                return {"data": found}
+            if "page_token" in qs:
+                start = int(qs["page_token"].removeprefix("tok"))
+            else:
+                start = (int(qs.get("page", "1")) - 1) * 200
+            page = rows[start : start + 200]
+            if not page:
+                context.status_code = 204
+                return None
+            more = start + 200 < len(rows)
+            token = f"tok{start + 200}" if more and self.token_mode == "always" else None
+            data = [{"id": r["id"], "Modified_Time": r["Modified_Time"]} for r in page]
+            return {"data": data, "info": {"more_records": more, "page": start // 200 + 1, "next_page_token": token}}
+
+        return handler
+
+    def calls(self, kind: str) -> List[Any]:
+        """Requests of one kind: token, list or detail."""
+        history = self.m.request_history
+        if kind == "token":
+            return [r for r in history if r.url.startswith(TOKEN_URL)]
+        crm = [r for r in history if "/crm/v7/" in r.url and "/settings/" not in r.url]
+        return [r for r in crm if ("ids" in r.qs) == (kind == "detail")]
