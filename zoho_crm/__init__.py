@@ -15,7 +15,7 @@ ZohoCRM.settings.fields.READ,ZohoCRM.users.READ`, exchange it for a refresh toke
 refresh_token in `.dlt/secrets.toml` under `[sources.zoho_crm.credentials]`. The README walks through it.
 """
 
-from typing import Dict, Iterator, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 import dlt
 import pendulum
@@ -24,6 +24,7 @@ from dlt.sources import DltResource
 from .auth import ZohoCrmCredentials, ZohoOAuth
 from .client import ZohoClient
 from .errors import ZohoConfigError, ZohoUnknownModuleError
+from .metadata import OrgMetadata
 from .resources import modified_record_ids, records_by_ids
 from .settings import (
     CURSOR_FIELD,
@@ -75,13 +76,13 @@ def zoho_crm_source(
         client_secret=credentials.client_secret,
         refresh_token=credentials.refresh_token,
     )
-    client = ZohoClient(api_base_url, auth)
-    check_modules(wanted, org_modules(client))
+    metadata = OrgMetadata(ZohoClient(api_base_url, auth))
+    check_modules(wanted, metadata.modules())
 
     for module in wanted:
         table = table_name(module)
         ids = dlt.resource(modified_record_ids, name=f"{table}_ids", selected=False, primary_key="id")(
-            client, module, int(ids_per_request), dlt.sources.incremental(CURSOR_FIELD, initial_value=start)
+            metadata.client, module, int(ids_per_request), dlt.sources.incremental(CURSOR_FIELD, initial_value=start)
         )
         yield ids | dlt.transformer(
             records_by_ids,
@@ -90,7 +91,7 @@ def zoho_crm_source(
             primary_key="id",
             parallelized=True,
             columns={CURSOR_FIELD: {"dedup_sort": "desc"}},
-        )(client, module)
+        )(metadata, module)
 
 
 def table_name(module: str) -> str:
@@ -140,13 +141,7 @@ def parse_modules(modules: Optional[Union[Sequence[str], str]]) -> List[str]:
     return list(dict.fromkeys(names))
 
 
-def org_modules(client: ZohoClient) -> Dict[str, Dict[str, object]]:
-    """API-supported modules of the org by API name (`GET /settings/modules`, one call)."""
-    rows = client.get_data("settings/modules", kind="metadata", data_selector="modules")
-    return {str(m["api_name"]): m for m in rows if m.get("api_supported", True)}
-
-
-def check_modules(wanted: List[str], available: Dict[str, Dict[str, object]]) -> None:
+def check_modules(wanted: List[str], available: Dict[str, Dict[str, Any]]) -> None:
     """Raise a clear error for module names the org does not have (case-insensitive hint)."""
     unknown = [m for m in wanted if m not in available]
     if not unknown:
@@ -154,6 +149,4 @@ def check_modules(wanted: List[str], available: Dict[str, Dict[str, object]]) ->
     by_lower = {name.lower(): name for name in available}
     hints = [f"{m} (did you mean {by_lower[m.lower()]}?)" if m.lower() in by_lower else m for m in unknown]
     loadable = sorted(n for n, m in available.items() if m.get("generated_type", "default") in ("default", "custom"))
-    raise ZohoUnknownModuleError(
-        f"unknown module(s): {', '.join(hints)}; modules of this org: {', '.join(loadable)}"
-    )
+    raise ZohoUnknownModuleError(f"unknown module(s): {', '.join(hints)}; modules of this org: {', '.join(loadable)}")

@@ -149,4 +149,3 @@ def _token_error_message(error: str, payload: Dict[str, Any]) -> str:
             "not run several pipelines with the same refresh token at once"
         )
     return f"Zoho accounts server did not issue an access token ({error}): check credentials and accounts_url"
-

@@ -9,11 +9,14 @@ from requests import Response
 
 from .client import ZohoClient
 from .errors import ZohoApiError
+from .metadata import OrgMetadata
+from .schema import json_hints_for_scalar_lists
 from .settings import (
     CURSOR_FIELD,
     EXTRA_LIST_PARAMS,
     IMS_OVERLAP_SECONDS,
     LIST_FIELDS,
+    MAX_FIELDS_PER_CALL,
     PER_PAGE,
     RESTART_LISTING_CODES,
 )
@@ -85,21 +88,46 @@ def modified_record_ids(
         yield batch
 
 
-def records_by_ids(batch: List[TDataItem], client: ZohoClient, module: str) -> List[TDataItem]:
-    """Fetch the full records (subforms and line items included) of one batch of ids with one API call."""
-    return fetch_records(client, module, [row["id"] for row in batch])
+def records_by_ids(batch: List[TDataItem], metadata: OrgMetadata, module: str) -> Any:
+    """Fetch the full records (subforms and line items included) of one batch of ids with one API call.
+
+    Every batch carries the module's column hints (from field metadata, read once per run), so no batch is
+    ever typed by inference first: parallel batches arrive in any order.
+    """
+    records = fetch_records(metadata, module, [row["id"] for row in batch])
+    hints = metadata.hints(module)
+    columns = {**hints, **json_hints_for_scalar_lists(records, hints)}
+    return dlt.mark.with_hints(records, dlt.mark.make_hints(columns=columns))
 
 
-def fetch_records(client: ZohoClient, module: str, ids: List[str]) -> List[TDataItem]:
-    """`GET /{module}?ids=…`; halves the batch when Zoho says it holds too many ids."""
+def fetch_records(metadata: OrgMetadata, module: str, ids: List[str]) -> List[TDataItem]:
+    """`GET /{module}?ids=…`; halves the batch when Zoho says it holds too many ids.
+
+    Zoho documents `fields` as mandatory only when listing; should it demand `fields` with `ids` too, the
+    records are read in chunks of at most 50 fields and joined on `id`.
+    """
     params: Dict[str, Any] = {"ids": ",".join(ids), **module_params(module)}
     try:
-        return client.get_data(module, kind="detail", module=module, params=params)
+        return metadata.client.get_data(module, kind="detail", module=module, params=params)
     except ZohoApiError as ex:
+        if ex.code == "REQUIRED_PARAM_MISSING" and ex.details.get("param_name") == "fields":
+            return _fetch_in_field_chunks(metadata, module, params)
         if ex.code != "LIMIT_EXCEEDED" or len(ids) < 2:
             raise
     half = len(ids) // 2
-    return fetch_records(client, module, ids[:half]) + fetch_records(client, module, ids[half:])
+    return fetch_records(metadata, module, ids[:half]) + fetch_records(metadata, module, ids[half:])
+
+
+def _fetch_in_field_chunks(metadata: OrgMetadata, module: str, params: Dict[str, Any]) -> List[TDataItem]:
+    names = [n for n in metadata.field_names(module) if n != "id"]
+    step = MAX_FIELDS_PER_CALL - 1
+    merged: Dict[str, TDataItem] = {}
+    for start in range(0, len(names), step):
+        fields = ",".join(["id", *names[start : start + step]])
+        chunk = metadata.client.get_data(module, kind="detail", module=module, params={**params, "fields": fields})
+        for record in chunk:
+            merged.setdefault(record["id"], {}).update(record)
+    return list(merged.values())
 
 
 def _server_second(response: Response) -> Optional[pendulum.DateTime]:

@@ -45,6 +45,7 @@ PER_PAGE = 200  # max and default page size of Get Records; one credit per call 
 MAX_IDS_PER_REQUEST = 100  # Zoho's usual cap on `ids`
 DEFAULT_IDS_PER_REQUEST = 100
 LIST_FIELDS = "id,Modified_Time"
+MAX_FIELDS_PER_CALL = 50  # `fields` holds at most 50 API names
 CURSOR_FIELD = "Modified_Time"
 
 # Zoho does not document whether If-Modified-Since is inclusive: ask from this many seconds before the cursor
@@ -63,4 +64,37 @@ RESTART_LISTING_CODES = (
     "DISCRETE_PAGINATION_LIMIT_EXCEEDED",
     "EXPIRED_VALUE",
     "TOKEN_BOUND_DATA_MISMATCH",
+)
+
+# Zoho field `data_type` -> dlt column type (zoho-crm-api.md §4.3). Formula and rollup fields map by `return_type`;
+# `currency` becomes decimal with the field's precision; ids and numeric-looking text stay text.
+ZOHO_TO_DLT_TYPE: Dict[str, str] = {
+    "datetime": "timestamp",
+    "date": "date",
+    "integer": "bigint",
+    "bigint": "bigint",
+    "long": "bigint",
+    "double": "double",
+    "percent": "double",
+    "decimal": "double",
+    "boolean": "bool",
+    "text": "text",
+    "textarea": "text",
+    "email": "text",
+    "phone": "text",
+    "website": "text",
+    "picklist": "text",
+    "autonumber": "text",
+    "profileimage": "text",
+    "string": "text",
+    "event_reminder": "text",
+}
+DEFAULT_CURRENCY_SCALE = 2
+# object-valued fields flattened by dlt into <field>__id, <field>__name (and __email for owners)
+LOOKUP_TYPES = frozenset({"lookup", "ownerlookup", "userlookup", "layout"})
+# arrays of scalars: one JSON column each, everywhere
+SCALAR_ARRAY_TYPES = frozenset({"multiselectpicklist"})
+# arrays of objects: child tables (subforms, line items, multi-select lookups, files, territories, tags)
+DETAIL_ONLY_OBJECT_TYPES = frozenset(
+    {"subform", "multiselectlookup", "multiuserlookup", "fileupload", "imageupload", "territories", "RRULE", "ALARM"}
 )

@@ -7,6 +7,7 @@ from tests.unit.zoho_mock import BASE, CREDS, TOKEN_URL, ZohoMock, make_records
 from zoho_crm.auth import ZohoOAuth
 from zoho_crm.client import ApiCallStats, ZohoClient
 from zoho_crm.errors import ZohoApiError, ZohoConnectionError, ZohoRateLimitError
+from zoho_crm.metadata import OrgMetadata
 from zoho_crm.resources import fetch_records
 
 LEADS = f"{BASE}/crm/v7/Leads"
@@ -106,7 +107,7 @@ def test_detail_batch_is_halved_when_zoho_says_too_many_ids() -> None:
 
         m.get(LEADS, json=detail)
         ids = [str(i) for i in range(100)]
-        assert [r["id"] for r in fetch_records(make_client(), "Leads", ids)] == ids
+        assert [r["id"] for r in fetch_records(OrgMetadata(make_client()), "Leads", ids)] == ids
         assert [len(r.qs["ids"][0].split(",")) for r in m.request_history[1:]] == [100, 50, 50]
 
 
@@ -116,5 +117,5 @@ def test_call_counts_are_kept_per_kind() -> None:
         stats = ApiCallStats()
         client = make_client(stats)
         list_all(client)
-        fetch_records(client, "Leads", ["4876876000000100000"])
+        fetch_records(OrgMetadata(client), "Leads", ["4876876000000100000"])
         assert stats.snapshot() == {"list": 2, "detail": 1}

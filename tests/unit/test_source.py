@@ -16,9 +16,7 @@ def run(
     modules: Dict[str, List[Dict[str, Any]]], m: requests_mock.Mocker, name: str = "unit_zoho", **kwargs: Any
 ) -> ZohoMock:
     zoho = ZohoMock(m, modules)
-    source = zoho_crm_source(
-        credentials=CREDS, api_base_url=BASE, accounts_url=BASE, modules=list(modules), **kwargs
-    )
+    source = zoho_crm_source(credentials=CREDS, api_base_url=BASE, accounts_url=BASE, modules=list(modules), **kwargs)
     pipeline = dlt.pipeline(name, destination=dlt.destinations.duckdb(f"{name}.duckdb"), dataset_name="z")
     pipeline.run(source)
     return zoho
@@ -130,3 +128,17 @@ def test_modules_from_environment_json_list(monkeypatch: pytest.MonkeyPatch) -> 
         ZohoMock(m, {"Leads": [], "Deals": []})
         source = zoho_crm_source(credentials=CREDS, api_base_url=BASE, accounts_url=BASE)
         assert sorted(source.selected_resources) == ["zoho_crm_deals", "zoho_crm_leads"]
+
+
+def test_module_table_merges_on_id_and_keeps_the_newest_duplicate() -> None:
+    with requests_mock.Mocker() as m:
+        ZohoMock(m, {"Deals": make_records(3)})
+        source = zoho_crm_source(credentials=CREDS, api_base_url=BASE, accounts_url=BASE, modules=["Deals"])
+        pipeline = dlt.pipeline("hints", destination=dlt.destinations.duckdb("hints.duckdb"), dataset_name="z")
+        pipeline.run(source)
+    table = pipeline.default_schema.tables["zoho_crm_deals"]
+    assert table["write_disposition"] == "merge"
+    columns = table["columns"]
+    assert columns["id"]["primary_key"] is True and columns["id"]["data_type"] == "text"
+    assert columns["modified_time"]["dedup_sort"] == "desc"
+    assert columns["modified_time"]["data_type"] == "timestamp"

@@ -10,6 +10,14 @@ TOKEN_URL = f"{BASE}/oauth/v2/token"
 CREDS = {"client_id": "1000.CLIENT", "client_secret": "s3cr3t-client", "refresh_token": "1000.refresh-s3cr3t"}
 
 
+FIELDS = [
+    {"api_name": "id", "data_type": "bigint", "json_type": "string"},
+    {"api_name": "Modified_Time", "data_type": "datetime", "json_type": "string"},
+    {"api_name": "Subject", "data_type": "text", "json_type": "string"},
+    {"api_name": "Quoted_Items", "data_type": "subform", "json_type": "jsonarray"},
+]
+
+
 def make_records(n: int, start_id: int = 4876876000000100000) -> List[Dict[str, Any]]:
     """n records sorted by Modified_Time (one per second), with a line item each."""
     return [
@@ -34,6 +42,7 @@ class ZohoMock:
         m.post(TOKEN_URL, json=self._token)
         modules = [{"api_name": name, "api_supported": True, "generated_type": "default"} for name in records]
         m.get(f"{BASE}/crm/v7/settings/modules", json={"modules": modules})
+        m.get(f"{BASE}/crm/v7/settings/fields", json={"fields": FIELDS})
         for module in records:
             m.get(re.compile(rf"{BASE}/crm/v7/{module}(\?.*)?$"), json=self._module(module))
 

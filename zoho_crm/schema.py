@@ -1,0 +1,84 @@
+"""Zoho field metadata -> dlt column hints, so columns are typed (and exist) whatever the data holds."""
+
+import logging
+import threading
+from typing import Any, Dict, Iterable, List, Optional, Set
+
+from dlt.common.schema.typing import TColumnSchema, TTableSchemaColumns
+
+from .settings import (
+    DEFAULT_CURRENCY_SCALE,
+    DETAIL_ONLY_OBJECT_TYPES,
+    LOOKUP_TYPES,
+    SCALAR_ARRAY_TYPES,
+    ZOHO_TO_DLT_TYPE,
+)
+
+TFieldMeta = Dict[str, Any]
+logger = logging.getLogger(__name__)
+_warned: Set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def column_hints(fields: Iterable[TFieldMeta]) -> TTableSchemaColumns:
+    """Column hints for a module's fields, keyed by Zoho API name (dlt normalises them like the data)."""
+    hints: TTableSchemaColumns = {}
+    for field in fields:
+        name = str(field.get("api_name") or "")
+        data_type = str(field.get("data_type") or "")
+        if not name or field.get("virtual_field") or name == "id":
+            continue
+        if data_type in LOOKUP_TYPES:
+            # lookups flatten to <field>__id / __name; hint them so an always-empty lookup still has columns
+            hints[f"{name}__id"] = {"name": f"{name}__id", "data_type": "text", "nullable": True}
+            hints[f"{name}__name"] = {"name": f"{name}__name", "data_type": "text", "nullable": True}
+            continue
+        if data_type in SCALAR_ARRAY_TYPES:
+            hints[name] = {"name": name, "data_type": "json", "nullable": True}
+            continue
+        if data_type in DETAIL_ONLY_OBJECT_TYPES:
+            continue  # arrays of objects become child tables
+        column = _scalar_column(name, data_type, field)
+        if column:
+            hints[name] = column
+    hints.setdefault("id", {"name": "id", "data_type": "text", "nullable": False})
+    return hints
+
+
+def json_hints_for_scalar_lists(records: List[Dict[str, Any]], known: TTableSchemaColumns) -> TTableSchemaColumns:
+    """Arrays of scalars that metadata did not announce are stored as JSON too (one representation everywhere)."""
+    extra: TTableSchemaColumns = {}
+    for record in records:
+        for key, value in record.items():
+            if key in known or key in extra or not isinstance(value, list) or not value:
+                continue
+            if not any(isinstance(v, (dict, list)) for v in value):
+                extra[key] = {"name": key, "data_type": "json", "nullable": True}
+    return extra
+
+
+def _scalar_column(name: str, data_type: str, field: TFieldMeta) -> Optional[TColumnSchema]:
+    if data_type in ("formula", "rollup_summary"):
+        details = field.get("formula") if data_type == "formula" else field.get("rollup_summary")
+        data_type = str((details or {}).get("return_type") or "text")
+    if data_type == "currency":
+        scale = int(
+            (field.get("currency") or {}).get("precision") or field.get("decimal_place") or DEFAULT_CURRENCY_SCALE
+        )
+        precision = min(38, max(int(field.get("length") or 16), 16) + scale)
+        return {"name": name, "data_type": "decimal", "precision": precision, "scale": scale, "nullable": True}
+    dlt_type = ZOHO_TO_DLT_TYPE.get(data_type)
+    if dlt_type is None:
+        _warn_once(data_type, name)
+        return None
+    return {"name": name, "data_type": dlt_type, "nullable": True}
+
+
+def _warn_once(data_type: str, field_name: str) -> None:
+    with _warned_lock:
+        if data_type in _warned:
+            return
+        _warned.add(data_type)
+    logger.warning(
+        "Zoho data type %r (field %s) has no known column type; dlt infers it from the values", data_type, field_name
+    )
