@@ -23,6 +23,7 @@ from dlt.sources import DltResource
 
 from .auth import ZohoCrmCredentials, ZohoOAuth
 from .client import ZohoClient
+from .deleted import deleted_records, deletion_log, tombstones
 from .errors import ZohoConfigError, ZohoUnknownModuleError
 from .metadata import OrgMetadata
 from .resources import modified_record_ids, records_by_ids
@@ -33,9 +34,16 @@ from .settings import (
     DEFAULT_IDS_PER_REQUEST,
     DEFAULT_MODULES,
     DEFAULT_START_DATE,
+    DELETE_MODES,
+    DELETED_CURSOR,
+    DELETED_FLAG,
+    DELETED_TABLE,
+    LOADABLE_TYPES,
     MAX_IDS_PER_REQUEST,
     TABLE_PREFIX,
+    USERS,
 )
+from .users import users
 
 __all__ = ["ZohoCrmCredentials", "table_name", "zoho_crm_source"]
 
@@ -49,6 +57,7 @@ def zoho_crm_source(
     modules: Optional[Union[List[str], str]] = None,
     start_date: str = DEFAULT_START_DATE,
     ids_per_request: int = DEFAULT_IDS_PER_REQUEST,
+    delete_mode: str = "hard",
 ) -> Iterator[DltResource]:
     """Load Zoho CRM modules into `zoho_crm_<module>` tables, incrementally on `Modified_Time`, merged on `id`.
 
@@ -57,18 +66,23 @@ def zoho_crm_source(
         data_center: Zoho data centre: us, eu, in, au, jp, ca, cn or sa. Picks the API domain and accounts server.
         api_base_url: Overrides the API domain (`scheme://host[:port]`), e.g. a sandbox or a local emulator.
         accounts_url: Overrides the accounts server; the token endpoint is `{accounts_url}/oauth/v2/token`.
-        modules: Module API names (list, or a comma-separated string); default: the 17 standard modules.
+        modules: Module API names (list, or a comma-separated string), or "all" for every standard and custom
+            module of the org; default: the 17 standard modules and Users.
         start_date: `YYYY-MM-DD`; the first run loads records modified since that day (00:00 UTC).
         ids_per_request: Record ids per detail call, 1..100.
+        delete_mode: "hard" removes records deleted in Zoho (and their child rows) from the module tables;
+            "keep" leaves them. Either way `zoho_crm_deleted_records` logs every deletion.
 
     Yields:
-        One merge resource per module, fed by a hidden resource that lists the modified ids.
+        Per module a merge resource fed by a hidden id listing, and the deletion resources; the Users resource.
     """
     api_base_url, accounts_url = resolve_urls(data_center, api_base_url, accounts_url)
     start = parse_start_date(start_date)
     if not 1 <= int(ids_per_request) <= MAX_IDS_PER_REQUEST:
         raise ZohoConfigError(f"ids_per_request must be between 1 and {MAX_IDS_PER_REQUEST}, got {ids_per_request}")
-    wanted = parse_modules(modules)
+    if delete_mode not in DELETE_MODES:
+        raise ZohoConfigError(f"delete_mode must be one of {', '.join(DELETE_MODES)}, got {delete_mode!r}")
+    names = parse_modules(modules)
 
     auth = ZohoOAuth(
         access_token_url=f"{accounts_url}/oauth/v2/token",
@@ -77,26 +91,58 @@ def zoho_crm_source(
         refresh_token=credentials.refresh_token,
     )
     metadata = OrgMetadata(ZohoClient(api_base_url, auth))
-    check_modules(wanted, metadata.modules())
+    wanted = resolve_modules(names, metadata.modules())
 
     for module in wanted:
-        table = table_name(module)
-        ids = dlt.resource(modified_record_ids, name=f"{table}_ids", selected=False, primary_key="id")(
-            metadata.client, module, int(ids_per_request), dlt.sources.incremental(CURSOR_FIELD, initial_value=start)
-        )
-        yield ids | dlt.transformer(
-            records_by_ids,
-            name=table,
+        if module == USERS:
+            yield dlt.resource(users, name=table_name(USERS), write_disposition="merge", primary_key="id")(
+                metadata.client, dlt.sources.incremental(CURSOR_FIELD, initial_value=start)
+            )
+            continue
+        yield from module_resources(metadata, module, start, int(ids_per_request), delete_mode)
+
+
+def module_resources(
+    metadata: OrgMetadata, module: str, start: pendulum.DateTime, ids_per_request: int, delete_mode: str
+) -> Iterator[DltResource]:
+    """The records resource of one module, and its deletion log (plus tombstones in hard mode)."""
+    table = table_name(module)
+    ids = dlt.resource(modified_record_ids, name=f"{table}_ids", selected=False, primary_key="id")(
+        metadata.client, module, ids_per_request, dlt.sources.incremental(CURSOR_FIELD, initial_value=start)
+    )
+    yield ids | dlt.transformer(
+        records_by_ids,
+        name=table,
+        write_disposition="merge",
+        primary_key="id",
+        parallelized=True,
+        columns={CURSOR_FIELD: {"dedup_sort": "desc"}},
+    )(metadata, module)
+
+    deletions = dlt.resource(deleted_records, name=f"{table}_deletions", selected=False, primary_key="id")(
+        metadata.client, module, dlt.sources.incremental(DELETED_CURSOR, initial_value=start)
+    )
+    yield deletions | dlt.transformer(
+        deletion_log,
+        name=f"{table}_deleted_log",
+        table_name=DELETED_TABLE,
+        write_disposition="merge",
+        primary_key=("module", "id"),
+    )
+    if delete_mode == "hard":
+        yield deletions | dlt.transformer(
+            tombstones,
+            name=f"{table}_tombstones",
+            table_name=table,
             write_disposition="merge",
             primary_key="id",
-            parallelized=True,
-            columns={CURSOR_FIELD: {"dedup_sort": "desc"}},
-        )(metadata, module)
+            columns={DELETED_FLAG: {"data_type": "bool", "hard_delete": True, "nullable": True}},
+        )
 
 
 def table_name(module: str) -> str:
-    """`zoho_crm_<module>` as in the Panoply recipe (Price_Books -> zoho_crm_price_books)."""
-    return TABLE_PREFIX + DEFAULT_MODULES.get(module, module.lower())
+    """`zoho_crm_<module api name in lower case>` (Price_Books -> zoho_crm_price_books, as in the seed)."""
+    return TABLE_PREFIX + module.lower()
 
 
 def resolve_urls(data_center: str, api_base_url: Optional[str], accounts_url: Optional[str]) -> "tuple[str, str]":
@@ -129,24 +175,32 @@ def parse_start_date(start_date: str) -> pendulum.DateTime:
         raise ZohoConfigError(f"start_date must be YYYY-MM-DD (e.g. 2024-01-31), got {start_date!r}") from None
 
 
-def parse_modules(modules: Optional[Union[Sequence[str], str]]) -> List[str]:
-    """A list, a JSON-ish list or a comma-separated string of module API names; None means the defaults."""
+def parse_modules(modules: Optional[Union[Sequence[str], str]]) -> Optional[List[str]]:
+    """Module names from a list or a comma-separated string; None means the defaults."""
     if modules is None:
-        return list(DEFAULT_MODULES)
-    if isinstance(modules, str):
-        modules = [m.strip().strip("[]\"' ") for m in modules.split(",")]
-    names = [m for m in (str(m).strip() for m in modules) if m]
+        return None
+    names = [m.strip().strip("[]\"' ") for m in modules.split(",")] if isinstance(modules, str) else list(modules)
+    names = list(dict.fromkeys(n for n in (str(n).strip() for n in names) if n))
     if not names:
-        raise ZohoConfigError("modules is empty: give module API names such as Leads,Deals")
-    return list(dict.fromkeys(names))
+        raise ZohoConfigError("modules is empty: give module API names such as Leads,Deals (or all)")
+    return names
 
 
-def check_modules(wanted: List[str], available: Dict[str, Dict[str, Any]]) -> None:
-    """Raise a clear error for module names the org does not have (case-insensitive hint)."""
-    unknown = [m for m in wanted if m not in available]
-    if not unknown:
-        return
-    by_lower = {name.lower(): name for name in available}
-    hints = [f"{m} (did you mean {by_lower[m.lower()]}?)" if m.lower() in by_lower else m for m in unknown]
-    loadable = sorted(n for n, m in available.items() if m.get("generated_type", "default") in ("default", "custom"))
-    raise ZohoUnknownModuleError(f"unknown module(s): {', '.join(hints)}; modules of this org: {', '.join(loadable)}")
+def resolve_modules(names: Optional[List[str]], available: Dict[str, Dict[str, Any]]) -> List[str]:
+    """The modules to load: the defaults, "all" (every standard and custom module of the org), or the names.
+
+    Unknown names fail with the list of the org's modules.
+    """
+    loadable = sorted(n for n, m in available.items() if m.get("generated_type", "default") in LOADABLE_TYPES)
+    if names is None:
+        return [*DEFAULT_MODULES, USERS]
+    if [n.lower() for n in names] == ["all"]:
+        return [*loadable, USERS]
+    unknown = [n for n in names if n not in available and n != USERS]
+    if unknown:
+        by_lower = {name.lower(): name for name in [*available, USERS]}
+        hints = [f"{m} (did you mean {by_lower[m.lower()]}?)" if m.lower() in by_lower else m for m in unknown]
+        raise ZohoUnknownModuleError(
+            f"unknown module(s): {', '.join(hints)}; modules of this org: {', '.join([*loadable, USERS])} (or all)"
+        )
+    return names

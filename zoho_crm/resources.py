@@ -25,6 +25,18 @@ EPOCH = pendulum.datetime(1970, 1, 1, tz="UTC")
 COMMON_PARAMS = {"approved": "both"}  # unapproved records are hidden by default (v2.1 doc, v8 OAS)
 
 
+def to_utc(value: str) -> pendulum.DateTime:
+    """A Zoho datetime (ISO-8601 with the user's offset) as a UTC instant."""
+    return pendulum.parse(value).in_tz("UTC")
+
+
+def if_modified_since(since: Optional[pendulum.DateTime]) -> Dict[str, str]:
+    """The `If-Modified-Since` header for a cursor: a little before it, or none for a full listing."""
+    if since is None or since <= EPOCH:
+        return {}
+    return {"If-Modified-Since": since.subtract(seconds=IMS_OVERLAP_SECONDS).in_tz("UTC").isoformat()}
+
+
 def module_params(module: str) -> Dict[str, str]:
     """Parameters that keep Zoho from hiding records of `module` (converted Leads, unapproved records)."""
     return {**COMMON_PARAMS, **EXTRA_LIST_PARAMS.get(module, {})}
@@ -58,14 +70,13 @@ def modified_record_ids(
     resume: Optional[Tuple[pendulum.DateTime, Set[str]]] = None  # set when a cut chain is restarted
     batch: List[TDataItem] = []
     while True:
-        ims = since.subtract(seconds=IMS_OVERLAP_SECONDS) if since > EPOCH else None
-        headers = {"If-Modified-Since": ims.in_tz("UTC").isoformat()} if ims else {}
+        headers = if_modified_since(since)
         try:
             for page in client.paginate(module, kind="list", module=module, params=params, headers=headers):
                 if incomplete_from is None:
-                    incomplete_from = _server_second(page.response)
+                    incomplete_from = server_second(page.response)
                 for row in page:
-                    ts = pendulum.parse(row[CURSOR_FIELD]).in_tz("UTC")
+                    ts = to_utc(row[CURSOR_FIELD])
                     if incomplete_from is not None and ts >= incomplete_from:
                         continue  # the second is not over yet: the next run lists it
                     if resume and (ts < resume[0] or (ts == resume[0] and row["id"] in resume[1])):
@@ -130,7 +141,7 @@ def _fetch_in_field_chunks(metadata: OrgMetadata, module: str, params: Dict[str,
     return list(merged.values())
 
 
-def _server_second(response: Response) -> Optional[pendulum.DateTime]:
+def server_second(response: Response) -> Optional[pendulum.DateTime]:
     """Zoho's clock (the `Date` header) truncated to the second, or None when absent."""
     date = response.headers.get("Date")
     if not date:

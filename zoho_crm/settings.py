@@ -17,26 +17,26 @@ DATA_CENTERS: Dict[str, Tuple[str, str]] = {
 }
 DEFAULT_DATA_CENTER = "us"
 
-# The 17 modules of the Panoply recipe, in its order: API name -> table suffix (zoho_crm_<suffix>).
-DEFAULT_MODULES: Dict[str, str] = {
-    "Accounts": "accounts",
-    "Calls": "calls",
-    "Campaigns": "campaigns",
-    "Cases": "cases",
-    "Contacts": "contacts",
-    "Deals": "deals",
-    "Events": "events",
-    "Invoices": "invoices",
-    "Leads": "leads",
-    "Price_Books": "price_books",
-    "Products": "products",
-    "Purchase_Orders": "purchase_orders",
-    "Quotes": "quotes",
-    "Sales_Orders": "sales_orders",
-    "Solutions": "solutions",
-    "Tasks": "tasks",
-    "Vendors": "vendors",
-}
+# The 17 modules of the Panoply recipe; each loads into zoho_crm_<api name in lower case>.
+DEFAULT_MODULES: Tuple[str, ...] = (
+    "Accounts",
+    "Calls",
+    "Campaigns",
+    "Cases",
+    "Contacts",
+    "Deals",
+    "Events",
+    "Invoices",
+    "Leads",
+    "Price_Books",
+    "Products",
+    "Purchase_Orders",
+    "Quotes",
+    "Sales_Orders",
+    "Solutions",
+    "Tasks",
+    "Vendors",
+)
 TABLE_PREFIX = "zoho_crm_"
 
 DEFAULT_START_DATE = "1970-01-01"
@@ -98,3 +98,11 @@ SCALAR_ARRAY_TYPES = frozenset({"multiselectpicklist"})
 DETAIL_ONLY_OBJECT_TYPES = frozenset(
     {"subform", "multiselectlookup", "multiuserlookup", "fileupload", "imageupload", "territories", "RRULE", "ALARM"}
 )
+
+DELETED_CURSOR = "deleted_time"
+DELETED_FLAG = "_zoho_deleted"  # hard_delete column on module tables; true only on tombstones
+DELETED_TABLE = "zoho_crm_deleted_records"
+DELETED_RETENTION_DAYS = 60  # recycle-bin deletions are listed for 60 days, permanent ones for 120
+DELETE_MODES = ("hard", "keep")
+USERS = "Users"  # not a module of /settings/modules: its own endpoint, loaded by default
+LOADABLE_TYPES = ("default", "custom")  # generated_type of modules that `modules = "all"` loads

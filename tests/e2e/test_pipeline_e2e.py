@@ -5,6 +5,7 @@ import pytest
 
 from tests.e2e.conftest import column_types, configure_env, list_calls, query, run_cli, table_count
 from tests.e2e.mirror import assert_table_mirrors
+from zoho_crm import table_name
 from zoho_crm.settings import DEFAULT_MODULES
 
 LINE_ITEMS = {
@@ -24,8 +25,8 @@ def load(monkeypatch: pytest.MonkeyPatch, emu, *args: str, **env: str) -> str:
 
 def test_first_run_mirrors_all_17_modules_value_by_value(emulator, monkeypatch) -> None:
     out = load(monkeypatch, emulator)
-    for module, suffix in DEFAULT_MODULES.items():
-        assert_table_mirrors(emulator.records(module), f"zoho_crm_{suffix}")
+    for module in DEFAULT_MODULES:
+        assert_table_mirrors(emulator.records(module), table_name(module))
     assert "API calls:" in out and "Elapsed:" in out
     assert "zoho_crm_leads" in out
 
@@ -47,7 +48,7 @@ def test_line_items_and_their_taxes_land_in_child_tables(emulator, monkeypatch) 
         records = emulator.records(module)
         items = [item for r in records for item in (r.get(field) or [])]
         taxes = [tax for item in items for tax in (item.get("Line_Tax") or [])]
-        table = f"zoho_crm_{DEFAULT_MODULES[module]}__{field.lower()}"
+        table = f"{table_name(module)}__{field.lower()}"
         assert table_count(table) == len(items) > 0
         assert table_count(f"{table}__line_tax") == len(taxes)
         item_ids = {r[0] for r in query(f"SELECT id FROM {table}")}
@@ -80,7 +81,7 @@ def test_second_run_loads_only_what_changed(emulator, monkeypatch) -> None:
     detail_ids = [req["params"]["ids"] for req in emulator.requests if req["kind"] == "detail"]
     assert sorted(i for ids in detail_ids for i in ids.split(",")) == sorted([*touched, *added, *quote])
     for module, suffix in (("Leads", "leads"), ("Deals", "deals"), ("Quotes", "quotes")):
-        assert_table_mirrors(emulator.records(module), f"zoho_crm_{suffix}")
+        assert_table_mirrors(emulator.records(module), table_name(module))
     items = {str(i["id"]) for r in emulator.records("Quotes") for i in r["Quoted_Items"]}
     assert {r[0] for r in query("SELECT id FROM zoho_crm_quotes__quoted_items")} == items  # no stale line items
 
@@ -191,8 +192,8 @@ def test_access_token_expiring_mid_run_is_refreshed_without_throttling(make_emul
     emu = make_emulator(default_records=40, token_lifetime=1, latency_ms=20)
     load(monkeypatch, emu)
     assert 2 <= emu.stats()["calls"]["token"] <= 10
-    for module, suffix in DEFAULT_MODULES.items():
-        assert table_count(f"zoho_crm_{suffix}") == emu.count(module)
+    for module in DEFAULT_MODULES:
+        assert table_count(table_name(module)) == emu.count(module)
 
 
 def test_throttling_server_errors_and_dropped_connections_are_survived(make_emulator, monkeypatch) -> None:
@@ -201,5 +202,5 @@ def test_throttling_server_errors_and_dropped_connections_are_survived(make_emul
         default_records=30, rate_429=0.1, rate_500=0.05, rate_drop=0.03, concurrency_limit=3, fault_seed=11
     )
     load(monkeypatch, emu)
-    for module, suffix in DEFAULT_MODULES.items():
-        assert {r[0] for r in query(f"SELECT id FROM zoho_crm_{suffix}")} == emu.record_ids(module)
+    for module in DEFAULT_MODULES:
+        assert {r[0] for r in query(f"SELECT id FROM {table_name(module)}")} == emu.record_ids(module)

@@ -119,7 +119,7 @@ def test_unknown_module_lists_the_org_modules_and_suggests_case() -> None:
         with pytest.raises(ZohoUnknownModuleError) as err:
             zoho_crm_source(credentials=CREDS, api_base_url=BASE, accounts_url=BASE, modules=["leads", "Widgets"])
         assert "leads (did you mean Leads?)" in str(err.value)
-        assert "Widgets" in str(err.value) and "modules of this org: Deals, Leads" in str(err.value)
+        assert "Widgets" in str(err.value) and "modules of this org: Deals, Leads, Users (or all)" in str(err.value)
 
 
 def test_modules_from_environment_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,7 +127,8 @@ def test_modules_from_environment_json_list(monkeypatch: pytest.MonkeyPatch) -> 
     with requests_mock.Mocker() as m:
         ZohoMock(m, {"Leads": [], "Deals": []})
         source = zoho_crm_source(credentials=CREDS, api_base_url=BASE, accounts_url=BASE)
-        assert sorted(source.selected_resources) == ["zoho_crm_deals", "zoho_crm_leads"]
+        assert {"zoho_crm_deals", "zoho_crm_leads"} <= set(source.selected_resources)
+        assert "zoho_crm_users" not in source.selected_resources
 
 
 def test_module_table_merges_on_id_and_keeps_the_newest_duplicate() -> None:

@@ -43,8 +43,10 @@ class ZohoMock:
         modules = [{"api_name": name, "api_supported": True, "generated_type": "default"} for name in records]
         m.get(f"{BASE}/crm/v7/settings/modules", json={"modules": modules})
         m.get(f"{BASE}/crm/v7/settings/fields", json={"fields": FIELDS})
+        self.deleted: Dict[str, List[Dict[str, Any]]] = {module: [] for module in records}
         for module in records:
             m.get(re.compile(rf"{BASE}/crm/v7/{module}(\?.*)?$"), json=self._module(module))
+            m.get(re.compile(rf"{BASE}/crm/v7/{module}/deleted(\?.*)?$"), json=self._deleted(module))
 
     def _token(self, request: Any, context: Any) -> Dict[str, Any]:
         self.tokens_issued += 1
@@ -76,10 +78,19 @@ class ZohoMock:
 
         return handler
 
+    def _deleted(self, module: str) -> Any:
+        def handler(request: Any, context: Any) -> Optional[Dict[str, Any]]:
+            if not self.deleted[module]:
+                context.status_code = 204
+                return None
+            return {"data": self.deleted[module], "info": {"more_records": False, "page": 1, "per_page": 200}}
+
+        return handler
+
     def calls(self, kind: str) -> List[Any]:
         """Requests of one kind: token, list or detail."""
         history = self.m.request_history
         if kind == "token":
             return [r for r in history if r.url.startswith(TOKEN_URL)]
-        crm = [r for r in history if "/crm/v7/" in r.url and "/settings/" not in r.url]
+        crm = [r for r in history if "/crm/v7/" in r.url and "/settings/" not in r.url and "/deleted" not in r.url]
         return [r for r in crm if ("ids" in r.qs) == (kind == "detail")]

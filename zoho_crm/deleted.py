@@ -1,0 +1,67 @@
+"""Deleted records: `GET /crm/v7/{module}/deleted?type=all`, incremental on deleted_time.
+
+Each module's deletions feed two tables: the `zoho_crm_deleted_records` log (merged on module + id) and, with
+`delete_mode = "hard"`, tombstones that remove the rows (and their child rows) from the module table through
+dlt's `hard_delete` column hint.
+"""
+
+import logging
+from typing import Iterator, List, Optional
+
+import dlt
+import pendulum
+from dlt.common.typing import TDataItem
+
+from .client import ZohoClient
+from .resources import if_modified_since, server_second, to_utc
+from .settings import DELETED_CURSOR, DELETED_FLAG, DELETED_RETENTION_DAYS, PER_PAGE
+
+logger = logging.getLogger(__name__)
+
+
+def deleted_records(
+    client: ZohoClient,
+    module: str,
+    deleted: dlt.sources.incremental[pendulum.DateTime] = dlt.sources.incremental(DELETED_CURSOR),
+) -> Iterator[List[TDataItem]]:
+    """Yield pages of `{module, id, display_name, type, deleted_time, deleted_by, created_by}` since the cursor."""
+    state = dlt.current.resource_state()
+    warn_if_deletions_may_be_lost(module, state.get("last_sync"))
+    synced_at = None
+    pages = client.paginate(
+        f"{module}/deleted",
+        kind="deleted",
+        module=module,
+        params={"type": "all", "per_page": PER_PAGE},
+        headers=if_modified_since(deleted.start_value),
+    )
+    for page in pages:
+        synced_at = synced_at or server_second(page.response)
+        yield [{**row, "module": module, DELETED_CURSOR: to_utc(row[DELETED_CURSOR])} for row in page]
+    # committed with the load package, so it records the last *successful* deletion sync
+    state["last_sync"] = (synced_at or pendulum.now("UTC")).isoformat()
+
+
+def tombstones(rows: List[TDataItem]) -> List[TDataItem]:
+    """Rows that make dlt delete the record and its child rows from the module table."""
+    return [{"id": row["id"], DELETED_FLAG: True} for row in rows]
+
+
+def deletion_log(rows: List[TDataItem]) -> List[TDataItem]:
+    """The deletion entries themselves, for `zoho_crm_deleted_records`."""
+    return rows
+
+
+def warn_if_deletions_may_be_lost(module: str, last_sync: Optional[str]) -> None:
+    """Zoho lists recycle-bin deletions for 60 days only: say so when the last sync is older than that."""
+    if not last_sync:
+        return
+    age = pendulum.now("UTC") - pendulum.parse(last_sync)
+    if age.in_days() >= DELETED_RETENTION_DAYS:
+        logger.warning(
+            "The last successful deletion sync of %s was %d days ago, but Zoho lists deleted records for %d days "
+            "only: some deletions may be missing. Reload the module with --full-refresh to resync it.",
+            module,
+            age.in_days(),
+            DELETED_RETENTION_DAYS,
+        )

@@ -1,0 +1,27 @@
+"""The Users resource: `GET /crm/v7/users?type=AllUsers`, incremental on Modified_Time, merged on id."""
+
+from typing import Iterator, List
+
+import dlt
+import pendulum
+from dlt.common.typing import TDataItem
+
+from .client import ZohoClient
+from .resources import if_modified_since, to_utc
+from .settings import CURSOR_FIELD, PER_PAGE
+
+
+def users(
+    client: ZohoClient,
+    modified: dlt.sources.incremental[pendulum.DateTime] = dlt.sources.incremental(CURSOR_FIELD),
+) -> Iterator[List[TDataItem]]:
+    """Yield pages of users changed since the cursor (all types: active, inactive, deleted, portal...)."""
+    pages = client.paginate(
+        "users",
+        kind="users",
+        params={"type": "AllUsers", "per_page": PER_PAGE},
+        headers=if_modified_since(modified.start_value),
+        data_selector="users",
+    )
+    for page in pages:
+        yield [{**user, CURSOR_FIELD: to_utc(user[CURSOR_FIELD])} for user in page if user.get(CURSOR_FIELD)]
