@@ -23,7 +23,7 @@ from dlt.sources import DltResource
 
 from .auth import ZohoCrmCredentials, ZohoOAuth
 from .client import ZohoClient
-from .deleted import deleted_records, deletion_log, tombstones
+from .deleted import LOG_COLUMNS, deleted_records, deletion_log, tombstones
 from .errors import ZohoConfigError, ZohoUnknownModuleError
 from .metadata import OrgMetadata
 from .resources import modified_record_ids, records_by_ids
@@ -107,6 +107,10 @@ def module_resources(
 ) -> Iterator[DltResource]:
     """The records resource of one module, and its deletion log (plus tombstones in hard mode)."""
     table = table_name(module)
+    # both resources that write the module table carry the hard_delete hint: dlt computes a table's schema from
+    # whichever resource reaches it first in a run
+    tombstone_column = {DELETED_FLAG: {"data_type": "bool", "hard_delete": True, "nullable": True}}
+    columns = {CURSOR_FIELD: {"dedup_sort": "desc"}, **(tombstone_column if delete_mode == "hard" else {})}
     ids = dlt.resource(modified_record_ids, name=f"{table}_ids", selected=False, primary_key="id")(
         metadata.client, module, ids_per_request, dlt.sources.incremental(CURSOR_FIELD, initial_value=start)
     )
@@ -116,7 +120,7 @@ def module_resources(
         write_disposition="merge",
         primary_key="id",
         parallelized=True,
-        columns={CURSOR_FIELD: {"dedup_sort": "desc"}},
+        columns=columns,
     )(metadata, module)
 
     deletions = dlt.resource(deleted_records, name=f"{table}_deletions", selected=False, primary_key="id")(
@@ -128,6 +132,7 @@ def module_resources(
         table_name=DELETED_TABLE,
         write_disposition="merge",
         primary_key=("module", "id"),
+        columns=LOG_COLUMNS,
     )
     if delete_mode == "hard":
         yield deletions | dlt.transformer(
@@ -136,7 +141,7 @@ def module_resources(
             table_name=table,
             write_disposition="merge",
             primary_key="id",
-            columns={DELETED_FLAG: {"data_type": "bool", "hard_delete": True, "nullable": True}},
+            columns=tombstone_column,
         )
 
 

@@ -17,6 +17,11 @@ from .resources import if_modified_since, server_second, to_utc
 from .settings import DELETED_CURSOR, DELETED_FLAG, DELETED_RETENTION_DAYS, PER_PAGE
 
 logger = logging.getLogger(__name__)
+USER_OBJECTS = ("deleted_by", "created_by")
+LOG_COLUMNS = {
+    name: {"name": name, "data_type": "text", "nullable": True}
+    for name in ("display_name", "type", *(f"{u}__{k}" for u in USER_OBJECTS for k in ("id", "name")))
+}
 
 
 def deleted_records(
@@ -37,9 +42,18 @@ def deleted_records(
     )
     for page in pages:
         synced_at = synced_at or server_second(page.response)
-        yield [{**row, "module": module, DELETED_CURSOR: to_utc(row[DELETED_CURSOR])} for row in page]
+        yield [log_row(module, row) for row in page]
     # committed with the load package, so it records the last *successful* deletion sync
     state["last_sync"] = (synced_at or pendulum.now("UTC")).isoformat()
+
+
+def log_row(module: str, row: TDataItem) -> TDataItem:
+    """A deletion entry with its user objects flattened (they are null for permanent deletions)."""
+    out = {k: v for k, v in row.items() if k not in USER_OBJECTS}
+    for key in USER_OBJECTS:
+        user = row.get(key) or {}
+        out[f"{key}__id"], out[f"{key}__name"] = user.get("id"), user.get("name")
+    return {**out, "module": module, DELETED_CURSOR: to_utc(row[DELETED_CURSOR])}
 
 
 def tombstones(rows: List[TDataItem]) -> List[TDataItem]:

@@ -105,10 +105,15 @@ def records_by_ids(batch: List[TDataItem], metadata: OrgMetadata, module: str) -
     Every batch carries the module's column hints (from field metadata, read once per run), so no batch is
     ever typed by inference first: parallel batches arrive in any order.
     """
-    records = fetch_records(metadata, module, [row["id"] for row in batch])
+    records = [_drop_empty_system_keys(r) for r in fetch_records(metadata, module, [row["id"] for row in batch])]
     hints = metadata.hints(module)
     columns = {**hints, **json_hints_for_scalar_lists(records, hints)}
     return dlt.mark.with_hints(records, dlt.mark.make_hints(columns=columns))
+
+
+def _drop_empty_system_keys(record: TDataItem) -> TDataItem:
+    """`$` keys are Zoho's read-only UI state; when null they carry nothing and would only be untyped columns."""
+    return {k: v for k, v in record.items() if v is not None or not k.startswith("$")}
 
 
 def fetch_records(metadata: OrgMetadata, module: str, ids: List[str]) -> List[TDataItem]:

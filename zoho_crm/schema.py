@@ -9,6 +9,7 @@ from dlt.common.schema.typing import TColumnSchema, TTableSchemaColumns
 from .settings import (
     DEFAULT_CURRENCY_SCALE,
     DETAIL_ONLY_OBJECT_TYPES,
+    JSON_TYPE_TO_DLT_TYPE,
     LOOKUP_TYPES,
     SCALAR_ARRAY_TYPES,
     ZOHO_TO_DLT_TYPE,
@@ -36,8 +37,8 @@ def column_hints(fields: Iterable[TFieldMeta]) -> TTableSchemaColumns:
         if data_type in SCALAR_ARRAY_TYPES:
             hints[name] = {"name": name, "data_type": "json", "nullable": True}
             continue
-        if data_type in DETAIL_ONLY_OBJECT_TYPES:
-            continue  # arrays of objects become child tables
+        if data_type in DETAIL_ONLY_OBJECT_TYPES or field.get("json_type") in ("jsonarray", "jsonobject"):
+            continue  # arrays of objects become child tables, objects flatten (Tag is "text" but a jsonarray)
         column = _scalar_column(name, data_type, field)
         if column:
             hints[name] = column
@@ -70,7 +71,9 @@ def _scalar_column(name: str, data_type: str, field: TFieldMeta) -> Optional[TCo
     dlt_type = ZOHO_TO_DLT_TYPE.get(data_type)
     if dlt_type is None:
         _warn_once(data_type, name)
-        return None
+        dlt_type = JSON_TYPE_TO_DLT_TYPE.get(str(field.get("json_type")))
+        if dlt_type is None:
+            return None
     return {"name": name, "data_type": dlt_type, "nullable": True}
 
 
@@ -80,5 +83,5 @@ def _warn_once(data_type: str, field_name: str) -> None:
             return
         _warned.add(data_type)
     logger.warning(
-        "Zoho data type %r (field %s) has no known column type; dlt infers it from the values", data_type, field_name
+        "Zoho data type %r (field %s) is unknown: typed by its json_type, else inferred", data_type, field_name
     )

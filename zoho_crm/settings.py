@@ -89,6 +89,8 @@ ZOHO_TO_DLT_TYPE: Dict[str, str] = {
     "string": "text",
     "event_reminder": "text",
 }
+# fallback for data types not in the map above
+JSON_TYPE_TO_DLT_TYPE: Dict[str, str] = {"string": "text", "integer": "bigint", "double": "double", "boolean": "bool"}
 DEFAULT_CURRENCY_SCALE = 2
 # object-valued fields flattened by dlt into <field>__id, <field>__name (and __email for owners)
 LOOKUP_TYPES = frozenset({"lookup", "ownerlookup", "userlookup", "layout"})
