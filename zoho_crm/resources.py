@@ -1,5 +1,6 @@
 """Resource functions: list modified record ids (incremental on Modified_Time), then fetch records by ids."""
 
+from email.utils import parsedate_to_datetime
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import dlt
@@ -147,11 +148,9 @@ def _fetch_in_field_chunks(metadata: OrgMetadata, module: str, params: Dict[str,
 
 
 def server_second(response: Response) -> Optional[pendulum.DateTime]:
-    """Zoho's clock (the `Date` header) truncated to the second, or None when absent."""
+    """Zoho's clock (the RFC 1123 `Date` header, whole seconds) as UTC, or None when absent or malformed."""
     date = response.headers.get("Date")
-    if not date:
-        return None
     try:
-        return pendulum.from_format(date, "ddd, DD MMM YYYY HH:mm:ss [GMT]", tz="UTC")
-    except ValueError:
+        return pendulum.instance(parsedate_to_datetime(date)).in_tz("UTC") if date else None
+    except (TypeError, ValueError):
         return None

@@ -89,6 +89,7 @@ def test_second_run_loads_only_what_changed(emulator, monkeypatch) -> None:
 def test_converted_leads_are_loaded(make_emulator, monkeypatch) -> None:
     emu = make_emulator(default_records=3, records_per_module={"Leads": 40})
     converted = emu.convert_leads(n=4)
+    emu.advance(2)
     load(monkeypatch, emu, "--modules", "Leads")
     assert table_count("zoho_crm_leads") == emu.count("Leads")
     stored = {r[0] for r in query("SELECT id FROM zoho_crm_leads WHERE converted__s")}

@@ -119,3 +119,15 @@ def test_call_counts_are_kept_per_kind() -> None:
         list_all(client)
         fetch_records(OrgMetadata(client), "Leads", ["4876876000000100000"])
         assert stats.snapshot() == {"list": 2, "detail": 1}
+
+
+def test_server_clock_is_read_from_the_rfc1123_date_header() -> None:
+    from requests import Response
+
+    from zoho_crm.resources import server_second
+
+    response = Response()
+    response.headers["Date"] = "Sat, 28 Nov 2026 18:13:06 GMT"
+    assert server_second(response).isoformat() == "2026-11-28T18:13:06+00:00"
+    response.headers["Date"] = "garbage"
+    assert server_second(response) is None

@@ -1,0 +1,275 @@
+"""HTTP layer: routing, the /crm pipeline (limits → faults → auth → handler → credits) and the accounts server."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import traceback
+from collections.abc import Callable
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+from .errors import ZohoError, invalid_module, too_many_requests, url_pattern
+from .http_types import Request, Response
+from .oauth import module_scopes, require_scope
+
+if TYPE_CHECKING:
+    from .emulator import ZohoEmulator
+
+DROP = object()
+"""Sentinel: close the connection without answering."""
+
+Handler = Callable[[Request, "re.Match[str]"], tuple[str, Response]]
+LOGGED_HEADERS = ("If-Modified-Since", "Content-Type")
+
+
+class Router:
+    """Maps (method, path) to an endpoint kind and handler."""
+
+    def __init__(self, emu: ZohoEmulator) -> None:
+        self.emu = emu
+        self.routes: list[tuple[re.Pattern[str], str, str, Handler]] = [
+            (re.compile(r"^/crm/v7/settings/modules$"), "GET", "modules_meta", self.modules),
+            (re.compile(r"^/crm/v7/settings/modules/([^/]+)$"), "GET", "modules_meta", self.module),
+            (re.compile(r"^/crm/v7/settings/fields$"), "GET", "fields_meta", self.fields),
+            (re.compile(r"^/crm/v7/users$"), "GET", "users", self.users),
+            (re.compile(r"^/crm/v7/users/(\d+)$"), "GET", "users", self.users),
+            (re.compile(r"^/crm/bulk/v7/read$"), "POST", "bulk_create", self.bulk_create),
+            (re.compile(r"^/crm/bulk/v7/read/([^/]+)$"), "GET", "bulk_status", self.bulk_status),
+            (re.compile(r"^/crm/bulk/v7/read/([^/]+)/result$"), "GET", "bulk_download", self.bulk_download),
+            (re.compile(r"^/crm/v7/([^/]+)/deleted$"), "GET", "deleted", self.deleted),
+            (re.compile(r"^/crm/v7/([^/]+)/([^/]+)$"), "GET", "record", self.record),
+            (re.compile(r"^/crm/v7/([^/]+)$"), "GET", "list", self.list),
+        ]
+
+    def resolve(self, method: str, path: str, params: dict[str, str]) -> tuple[str, Handler | None, Any]:
+        """Return (kind, handler or None for a wrong method, match); raises 404 INVALID_URL_PATTERN."""
+        for pattern, allowed, kind, handler in self.routes:
+            m = pattern.match(path)
+            if m is None:
+                continue
+            if kind == "list" and "ids" in params:
+                kind = "detail"
+            return kind, (handler if method == allowed else None), m
+        raise url_pattern()
+
+    # --- module checks ---------------------------------------------------------------------------------------------
+    def data_module(self, req: Request, name: str, listing: bool = False) -> Any:
+        """Resolve a record module and apply scope / permission / Notes-admin checks."""
+        store = self.emu.store
+        mdef = store.mdefs.get(name)
+        if mdef is None or not mdef.api_supported or mdef.kind == "meta" or (
+                not listing and mdef.kind != "data"):
+            raise invalid_module()
+        require_scope(req.token.scopes if req.token else (), *module_scopes(mdef.scope))
+        if name in store.config.no_permission_modules:
+            raise ZohoError(403, "NO_PERMISSION", "permission denied", {"permissions": [f"Crm_Implied_View_{name}"]})
+        if name == "Notes" and not store.config.is_admin:
+            raise ZohoError(403, "NOT_SUPPORTED", "Only admin users can fetch notes")
+        return mdef
+
+    # --- handlers ----------------------------------------------------------------------------------------------------
+    def modules(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+        """GET /settings/modules."""
+        require_scope(req.token.scopes if req.token else (), "ZohoCRM.settings.ALL", "ZohoCRM.settings.modules.READ",
+                      "ZohoCRM.settings.modules.ALL")
+        return "modules_meta", self.emu.org_api.modules(req)
+
+    def module(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+        """GET /settings/modules/{api_name}."""
+        require_scope(req.token.scopes if req.token else (), "ZohoCRM.settings.ALL", "ZohoCRM.settings.modules.READ",
+                      "ZohoCRM.settings.modules.ALL")
+        return "modules_meta", self.emu.org_api.module(req, m.group(1))
+
+    def fields(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+        """GET /settings/fields."""
+        require_scope(req.token.scopes if req.token else (), "ZohoCRM.settings.ALL", "ZohoCRM.settings.fields.READ",
+                      "ZohoCRM.settings.fields.ALL")
+        return "fields_meta", self.emu.org_api.fields(req)
+
+    def users(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+        """GET /users and /users/{id}."""
+        require_scope(req.token.scopes if req.token else (), "ZohoCRM.users.READ", "ZohoCRM.users.ALL")
+        return "users", self.emu.org_api.users(req, m.group(1) if m.groups() else None)
+
+    def list(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+        """GET /{module} (list or ?ids=)."""
+        mdef = self.data_module(req, m.group(1), listing=True)
+        return self.emu.records_api.list(req, mdef)
+
+    def record(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+        """GET /{module}/{id}."""
+        mdef = self.data_module(req, m.group(1))
+        return "record", self.emu.records_api.record(req, mdef, m.group(2))
+
+    def deleted(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+        """GET /{module}/deleted."""
+        mdef = self.data_module(req, m.group(1))
+        return "deleted", self.emu.records_api.deleted(req, mdef)
+
+    def bulk_create(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+        """POST /crm/bulk/v7/read."""
+        return "bulk_create", self.emu.bulk_api.create(req)
+
+    def bulk_status(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+        """GET /crm/bulk/v7/read/{id}."""
+        require_scope(req.token.scopes if req.token else (), "ZohoCRM.bulk.READ", "ZohoCRM.bulk.ALL")
+        return "bulk_status", self.emu.bulk_api.status(req, m.group(1))
+
+    def bulk_download(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+        """GET /crm/bulk/v7/read/{id}/result."""
+        require_scope(req.token.scopes if req.token else (), "ZohoCRM.bulk.READ", "ZohoCRM.bulk.ALL")
+        return "bulk_download", self.emu.bulk_api.download(req, m.group(1))
+
+
+class Core:
+    """Request pipeline shared by all handler threads."""
+
+    def __init__(self, emu: ZohoEmulator) -> None:
+        self.emu = emu
+        self.router = Router(emu)
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Any:
+        """Process one request; returns (status, body bytes, headers) or ``DROP``."""
+        url = urlsplit(target)
+        params = dict(parse_qsl(url.query, keep_blank_values=True))
+        if url.path == "/oauth/v2/token":
+            return self.token(method, url.path, params, headers, body)
+        if not url.path.startswith("/crm/"):
+            err = url_pattern()
+            return err.status, err.encoded(), {"Content-Type": "application/json;charset=UTF-8"}
+        return self.crm(method, url.path, params, headers, body)
+
+    def log(self, method: str, path: str, kind: str, params: dict[str, str], headers: dict[str, str],
+            status: int) -> None:
+        """Append to the request log."""
+        logged = {h: headers[h.lower()] for h in LOGGED_HEADERS if h.lower() in headers}
+        self.emu.acct.log({"method": method, "path": path, "kind": kind, "params": params, "headers": logged,
+                           "status": status, "ts": self.emu.store.clock.epoch()})
+
+    def token(self, method: str, path: str, params: dict[str, str], headers: dict[str, str],
+              body: bytes) -> Any:
+        """Accounts server: ``POST /oauth/v2/token`` with query-string or form parameters."""
+        emu = self.emu
+        emu.acct.call("token")
+        if method != "POST":
+            status, payload = 200, {"error": "invalid_request"}
+        else:
+            form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)) if body else {}
+            status, payload = emu.oauth.grant({**params, **form}, emu.store.clock.epoch())
+        redacted = {k: ("***" if k in ("client_secret", "refresh_token") else v) for k, v in params.items()}
+        self.log(method, path, "token", redacted, headers, status)
+        return status, json.dumps(payload).encode(), {"Content-Type": "application/json;charset=UTF-8"}
+
+    def crm(self, method: str, path: str, params: dict[str, str], headers: dict[str, str], body: bytes) -> Any:
+        """The /crm pipeline: route → concurrency → latency/faults → budget → auth → handler → credits."""
+        emu, cfg, acct = self.emu, self.emu.config, self.emu.acct
+        kind = "unknown"
+        status = 500
+        inflight = acct.enter()
+        try:
+            try:
+                kind, handler, match = self.router.resolve(method, path, params)
+                acct.call(kind)
+                if cfg.concurrency_limit is not None and inflight > cfg.concurrency_limit:
+                    acct.fault("concurrency_429")
+                    raise too_many_requests("The concurrency limit of the user for the app is exceeded")
+                fault, latency = emu.faults.draw()
+                if latency > 0:
+                    time.sleep(latency)
+                if fault == "drop":
+                    acct.fault("drop")
+                    status = 0
+                    return DROP
+                if fault == "429":
+                    acct.fault("injected_429")
+                    raise too_many_requests("Too many requests", cfg.retry_after)
+                if fault == "500":
+                    acct.fault("injected_500")
+                    raise ZohoError(500, "INTERNAL_ERROR", "Internal server error occurred.")
+                now = emu.store.clock.epoch()
+                if cfg.daily_credit_budget is not None and acct.used_24h(now) >= cfg.daily_credit_budget:
+                    acct.fault("budget_429")
+                    raise too_many_requests("Number of API requests for the 24 hour period is exceeded")
+                token = emu.oauth.authenticate(headers.get("authorization"), now)
+                if handler is None:
+                    raise ZohoError(400, "INVALID_REQUEST_METHOD", "The http request method type is not a valid one")
+                req = Request(method, path, params, headers, body, token, now)
+                _, (status, payload, extra) = handler(req, match)
+                if status < 400:
+                    acct.charge(kind, cfg.credits.get(kind, 0), now)
+                return status, encode(payload), {**content_type(payload), **extra}
+            except ZohoError as e:
+                status = e.status
+                return e.status, e.encoded(), {"Content-Type": "application/json;charset=UTF-8", **e.headers}
+            except Exception:  # an emulator bug: answer like Zoho's 500 but keep the traceback visible
+                traceback.print_exc()
+                acct.fault("emulator_error")
+                status = 500
+                err = ZohoError(500, "INTERNAL_ERROR", "Internal server error occurred.")
+                return 500, err.encoded(), {"Content-Type": "application/json;charset=UTF-8"}
+        finally:
+            acct.leave()
+            self.log(method, path, kind, params, headers, status)
+
+
+def encode(payload: Any) -> bytes:
+    """Body bytes of a handler payload."""
+    if payload is None:
+        return b""
+    if isinstance(payload, bytes):
+        return payload
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+def content_type(payload: Any) -> dict[str, str]:
+    """Default Content-Type of a payload (handlers may override)."""
+    if payload is None:
+        return {}
+    if isinstance(payload, bytes):
+        return {"Content-Type": "application/octet-stream"}
+    return {"Content-Type": "application/json;charset=UTF-8"}
+
+
+def make_handler(core: Core) -> type[BaseHTTPRequestHandler]:
+    """Build the request-handler class bound to one emulator."""
+
+    class ZohoHandler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # small header+body writes would otherwise wait on delayed ACKs (~40 ms)
+        wbufsize = 1 << 16  # one write per response; handle_one_request flushes
+        def version_string(self) -> str:
+            """Server header (Zoho answers with its own gateway name)."""
+            return "ZGS"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            result = core.handle(self.command, self.path, headers, body)
+            if result is DROP:
+                self.close_connection = True
+                return
+            status, payload, extra = result
+            self.send_response(status)
+            for k, v in extra.items():
+                self.send_header(k, v)
+            if status not in (204, 304):
+                self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if status not in (204, 304) and self.command != "HEAD":
+                self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            """HTTP Date header from the emulator clock (RFC 1123)."""
+            return formatdate(core.emu.store.clock.epoch(), usegmt=True)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Silence the default stderr access log (the emulator keeps its own)."""
+
+    return ZohoHandler
