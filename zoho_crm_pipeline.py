@@ -10,6 +10,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 import dlt
+import duckdb
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from dlt.common.pipeline import LoadInfo
 
@@ -25,7 +26,7 @@ DEMO_DUCKDB_FILE = "zoho_crm_demo.duckdb"
 DEMO_QUERIES = {
     "Open deals by stage": "SELECT stage, count(*) AS deals, round(sum(amount), 2) AS amount FROM zoho_crm_deals "
     "WHERE stage NOT LIKE 'Closed%' GROUP BY stage ORDER BY amount DESC",
-    "Won revenue per month": "SELECT date_trunc('month', closing_date::DATE) AS month, round(sum(amount), 2) AS won "
+    "Won revenue per month": "SELECT strftime(closing_date, '%Y-%m') AS month, round(sum(amount), 2) AS won "
     "FROM zoho_crm_deals WHERE stage = 'Closed Won' GROUP BY 1 ORDER BY 1 DESC LIMIT 12",
     "Quoted products": "SELECT i.product_name__name AS product, sum(i.quantity) AS quantity "
     "FROM zoho_crm_quotes__quoted_items i GROUP BY 1 ORDER BY 2 DESC LIMIT 10",
@@ -97,9 +98,13 @@ def run_demo(args: argparse.Namespace) -> None:
         args.full_refresh = True
         args.pipeline_name = f"{args.pipeline_name}_demo"
         run(args, {"credentials": creds, "api_base_url": emu.base_url, "accounts_url": emu.base_url})
-    print(f"\nTry it: duckdb {DEMO_DUCKDB_FILE}  (tables live in schema {args.dataset})")
-    for title, sql in DEMO_QUERIES.items():
-        print(f"-- {title}\nSET schema '{args.dataset}'; {sql};")
+    print(f"\nThree queries to try (duckdb {DEMO_DUCKDB_FILE}, then SET schema '{args.dataset}';):")
+    with duckdb.connect(DEMO_DUCKDB_FILE, read_only=True) as con:
+        con.execute(f"SET schema '{args.dataset}'")
+        for title, sql in DEMO_QUERIES.items():
+            print(f"\n-- {title}\n{sql};")
+            for row in con.execute(sql).fetchmany(5):
+                print("   ", " | ".join(str(v) for v in row))
 
 
 def user_error(exc: BaseException) -> Optional[str]:

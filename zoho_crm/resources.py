@@ -1,7 +1,7 @@
 """Resource functions: list modified record ids (incremental on Modified_Time), then fetch records by ids."""
 
 from email.utils import parsedate_to_datetime
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Container, Dict, Iterator, List, Optional, Set, Tuple
 
 import dlt
 import pendulum
@@ -106,15 +106,27 @@ def records_by_ids(batch: List[TDataItem], metadata: OrgMetadata, module: str) -
     Every batch carries the module's column hints (from field metadata, read once per run), so no batch is
     ever typed by inference first: parallel batches arrive in any order.
     """
-    records = [_drop_empty_system_keys(r) for r in fetch_records(metadata, module, [row["id"] for row in batch])]
     hints = metadata.hints(module)
+    records = [drop_nulls(r, hints) for r in fetch_records(metadata, module, [row["id"] for row in batch])]
     columns = {**hints, **json_hints_for_scalar_lists(records, hints)}
     return dlt.mark.with_hints(records, dlt.mark.make_hints(columns=columns))
 
 
-def _drop_empty_system_keys(record: TDataItem) -> TDataItem:
-    """`$` keys are Zoho's read-only UI state; when null they carry nothing and would only be untyped columns."""
-    return {k: v for k, v in record.items() if v is not None or not k.startswith("$")}
+def drop_nulls(record: TDataItem, keep: Container[str] = ()) -> TDataItem:
+    """Remove null values, except top-level keys in `keep` (typed columns), recursively.
+
+    A null carries nothing a missing key does not, and dlt would only warn about untyped all-null columns
+    (null lookups, `$` UI state, empty line-item fields). Typed columns exist through their hints anyway.
+    """
+    return {k: _drop_nested_nulls(v) for k, v in record.items() if v is not None or k in keep}
+
+
+def _drop_nested_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_nested_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nested_nulls(v) for v in value]
+    return value
 
 
 def fetch_records(metadata: OrgMetadata, module: str, ids: List[str]) -> List[TDataItem]:

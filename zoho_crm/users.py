@@ -7,7 +7,7 @@ import pendulum
 from dlt.common.typing import TDataItem
 
 from .client import ZohoClient
-from .resources import if_modified_since, to_utc
+from .resources import drop_nulls, if_modified_since, to_utc
 from .settings import CURSOR_FIELD, PER_PAGE
 
 
@@ -24,4 +24,6 @@ def users(
         data_selector="users",
     )
     for page in pages:
-        yield [{**user, CURSOR_FIELD: to_utc(user[CURSOR_FIELD])} for user in page if user.get(CURSOR_FIELD)]
+        yield [
+            drop_nulls({**user, CURSOR_FIELD: to_utc(user[CURSOR_FIELD])}) for user in page if user.get(CURSOR_FIELD)
+        ]

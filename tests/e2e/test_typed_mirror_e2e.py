@@ -79,10 +79,8 @@ def test_every_zoho_data_type_gets_its_column_type(emulator, monkeypatch) -> Non
             elif data_type in LOOKUPS:
                 column = NAMING.normalize_path(f"{name}__id")
                 assert dlt_types[column] == "text" and db_types[column] == "VARCHAR", f"{table}.{column}"
-            elif (
-                (data_type in EXPECTED
-                and field["json_type"] not in ("jsonarray", "jsonobject"))
-                or data_type in ("multiselectpicklist",)
+            elif (data_type in EXPECTED and field["json_type"] not in ("jsonarray", "jsonobject")) or data_type in (
+                "multiselectpicklist",
             ):
                 column = NAMING.normalize_path(name)
                 dlt_type, db_type = EXPECTED[data_type]
