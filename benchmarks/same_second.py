@@ -19,11 +19,11 @@ from typing import Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import dlt  # noqa: E402
+import dlt
 
-from zoho_crm import zoho_crm_source  # noqa: E402
-from zoho_crm.client import API_STATS  # noqa: E402
-from zoho_emulator import EmulatorConfig, ZohoEmulator  # noqa: E402
+from zoho_crm import zoho_crm_source
+from zoho_crm.client import API_STATS
+from zoho_emulator import EmulatorConfig, ZohoEmulator
 
 
 def run_once(emu: ZohoEmulator, pipeline: dlt.Pipeline) -> Dict[str, float]:
@@ -31,7 +31,11 @@ def run_once(emu: ZohoEmulator, pipeline: dlt.Pipeline) -> Dict[str, float]:
     before = API_STATS.snapshot()
     started = time.perf_counter()
     source = zoho_crm_source(
-        credentials={"client_id": emu.client_id, "client_secret": emu.client_secret, "refresh_token": emu.refresh_token},
+        credentials={
+            "client_id": emu.client_id,
+            "client_secret": emu.client_secret,
+            "refresh_token": emu.refresh_token,
+        },
         api_base_url=emu.base_url,
         accounts_url=emu.base_url,
         modules=["Leads"],
@@ -63,7 +67,9 @@ def bench(n: int, workdir: Path) -> List[str]:
         assert rows == n, f"expected {n} rows, got {rows}"
     for label, r in (("first load", first), ("same-second", same), ("no change", idle)):
         calls = ", ".join(f"{k} {int(v)}" for k, v in sorted(r.items()) if k != "seconds")
-        lines.append(f"N={n:>6} {label:<12} {r['seconds']:6.2f} s  {r['seconds'] / n * 1e6:7.1f} us/rec  calls: {calls}")
+        lines.append(
+            f"N={n:>6} {label:<12} {r['seconds']:6.2f} s  {r['seconds'] / n * 1e6:7.1f} us/rec  calls: {calls}"
+        )
     lines.append(f"N={n:>6} boundary dedup hashes kept in state: {hashes}")
     return lines
 
