@@ -5,6 +5,7 @@ emulator into `zoho_crm_demo.duckdb`.
 """
 
 import argparse
+import logging
 import sys
 import time
 from typing import Any, Dict, List, Optional
@@ -123,6 +124,12 @@ def user_error(exc: BaseException) -> Optional[str]:
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point: 0 on success, 2 on a user-fixable error, 1 on anything else."""
     args = parse_args(argv)
+    source_logger = logging.getLogger("zoho_crm")
+    if not source_logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("warning: %(message)s"))
+        source_logger.addHandler(handler)
+        source_logger.setLevel(logging.WARNING)
     try:
         run_demo(args) if args.demo else run(args)
     except KeyboardInterrupt:

@@ -191,15 +191,23 @@ def parse_modules(modules: Optional[Union[Sequence[str], str]]) -> Optional[List
     return names
 
 
-def resolve_modules(names: Optional[List[str]], available: Dict[str, Dict[str, Any]]) -> List[str]:
+def resolve_modules(names: Optional[List[str]], available: Optional[Dict[str, Dict[str, Any]]]) -> List[str]:
     """The modules to load: the defaults, "all" (every standard and custom module of the org), or the names.
 
-    Unknown names fail with the list of the org's modules.
+    Unknown names fail with the list of the org's modules. Without the module list (no settings scope) names are
+    taken as given and Zoho itself rejects unknown ones.
     """
-    loadable = sorted(n for n, m in available.items() if m.get("generated_type", "default") in LOADABLE_TYPES)
     if names is None:
         return [*DEFAULT_MODULES, USERS]
-    if [n.lower() for n in names] == ["all"]:
+    wants_all = [n.lower() for n in names] == ["all"]
+    if available is None:
+        if wants_all:
+            raise ZohoConfigError(
+                "modules = all needs the ZohoCRM.settings.modules.READ scope to list the org's modules"
+            )
+        return names
+    loadable = sorted(n for n, m in available.items() if m.get("generated_type", "default") in LOADABLE_TYPES)
+    if wants_all:
         return [*loadable, USERS]
     unknown = [n for n in names if n not in available and n != USERS]
     if unknown:

@@ -14,7 +14,13 @@ from requests import ConnectionError as RequestsConnectionError
 from requests import Response, Timeout
 
 from .auth import ZohoOAuth
-from .errors import ZohoAccessError, ZohoApiError, ZohoConnectionError, ZohoRateLimitError
+from .errors import (
+    ZohoAccessError,
+    ZohoApiError,
+    ZohoConnectionError,
+    ZohoInvalidModuleError,
+    ZohoRateLimitError,
+)
 from .settings import API_VERSION
 
 ACCESS_ERROR_CODES = frozenset(
@@ -151,4 +157,6 @@ def api_error(response: Response, module: Optional[str]) -> ZohoApiError:
         return ZohoAccessError(response, module)
     if response.status_code == 429:
         return ZohoRateLimitError(response, module)
+    if error.code == "INVALID_MODULE":
+        return ZohoInvalidModuleError(response, module)
     return error

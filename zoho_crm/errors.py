@@ -86,3 +86,13 @@ class ZohoRateLimitError(ZohoApiError, ZohoCrmUserError):
             "credits are exhausted; lower [sources.zoho_crm.extract] workers or wait for credits (Setup > Developer "
             "Space > APIs); the next run resumes from the last successful load"
         )
+
+
+class ZohoInvalidModuleError(ZohoApiError, ZohoCrmUserError):
+    """Zoho answered INVALID_MODULE: the module does not exist or is not API-supported."""
+
+    def __str__(self) -> str:
+        return (
+            f"Zoho does not know the module {self.module or ''} (INVALID_MODULE): use the module's API name "
+            "(Setup > Developer Space > APIs > API names), or modules = all"
+        )

@@ -1,12 +1,16 @@
 """Org metadata read at most once per run: the module list and each module's fields."""
 
+import logging
 import threading
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from dlt.common.schema.typing import TTableSchemaColumns
 
 from .client import ZohoClient
+from .errors import ZohoAccessError, ZohoApiError
 from .schema import TFieldMeta, column_hints
+
+logger = logging.getLogger(__name__)
 
 
 class OrgMetadata:
@@ -15,26 +19,49 @@ class OrgMetadata:
     def __init__(self, client: ZohoClient) -> None:
         self.client = client
         self._lock = threading.Lock()
-        self._modules: Dict[str, Dict[str, Any]] = {}
+        self._modules: Optional[Dict[str, Dict[str, Any]]] = None
         self._fields: Dict[str, List[TFieldMeta]] = {}
         self._hints: Dict[str, TTableSchemaColumns] = {}
 
-    def modules(self) -> Dict[str, Dict[str, Any]]:
-        """API-supported modules of the org by API name (one call per run)."""
+    def modules(self) -> Optional[Dict[str, Dict[str, Any]]]:
+        """API-supported modules of the org by API name (one call per run); None without the settings scope."""
         with self._lock:
-            if not self._modules:
-                rows = self.client.get_data("settings/modules", kind="metadata", data_selector="modules")
+            if self._modules is None:
+                try:
+                    rows = self.client.get_data("settings/modules", kind="metadata", data_selector="modules")
+                except ZohoAccessError as ex:
+                    if ex.code != "OAUTH_SCOPE_MISMATCH":
+                        raise
+                    logger.warning("No ZohoCRM.settings.modules.READ scope: module names are not checked up front")
+                    return None
                 self._modules = {str(m["api_name"]): m for m in rows if m.get("api_supported", True)}
             return self._modules
 
     def fields(self, module: str) -> List[TFieldMeta]:
-        """Field metadata of `module` (one call per module per run, made by whichever thread needs it first)."""
+        """Field metadata of `module` (one call per module per run, made by whichever thread needs it first).
+
+        Without it columns are typed by inference, so a missing scope or an unsupported module only warns.
+        """
         with self._lock:
             if module not in self._fields:
-                self._fields[module] = self.client.get_data(
-                    "settings/fields", kind="metadata", module=module, params={"module": module}, data_selector="fields"
-                )
+                self._fields[module] = self._read_fields(module)
             return self._fields[module]
+
+    def _read_fields(self, module: str) -> List[TFieldMeta]:
+        try:
+            return self.client.get_data(
+                "settings/fields", kind="metadata", module=module, params={"module": module}, data_selector="fields"
+            )
+        except ZohoApiError as ex:
+            if ex.status_code == 429 or ex.status_code >= 500:
+                raise
+            logger.warning(
+                "Field metadata of %s unavailable (%s): its columns are typed from the values "
+                "(grant ZohoCRM.settings.fields.READ for typed columns)",
+                module,
+                ex.code,
+            )
+            return []
 
     def field_names(self, module: str) -> List[str]:
         """API names of the fields that carry values (virtual fields have none)."""

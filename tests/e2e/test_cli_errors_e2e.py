@@ -75,3 +75,22 @@ def test_refresh_throttled_by_zoho_is_reported_not_retried_forever(make_emulator
     configure_env(monkeypatch, emu)
     code, _, err = run_cli("--modules", "Leads")
     assert code == 2 and "at most 10 per refresh token per 10 minutes" in err
+
+
+def test_without_settings_scopes_modules_still_load_with_inferred_types(make_emulator, monkeypatch, caplog) -> None:
+    emu = make_emulator(scopes=("ZohoCRM.modules.READ", "ZohoCRM.users.READ"))
+    configure_env(monkeypatch, emu)
+    code, out, err = run_cli("--modules", "Deals")
+    assert code == 0, err
+    assert "ZohoCRM.settings.fields.READ" in caplog.text  # a warning, not a failure
+    assert "zoho_crm_deals" in out
+
+
+def test_without_module_list_scope_unknown_module_is_reported_by_zoho(make_emulator, monkeypatch, tmp_path) -> None:
+    emu = make_emulator(scopes=("ZohoCRM.modules.READ",))
+    configure_env(monkeypatch, emu)
+    code, _, err = run_cli("--modules", "Widgets")
+    assert code == 2 and "Zoho does not know the module Widgets (INVALID_MODULE)" in err.splitlines()[-1]
+    code, _, err = run_cli("--modules", "all")
+    assert code == 2 and "modules = all needs the ZohoCRM.settings.modules.READ scope" in err
+    assert no_dataset(tmp_path)
