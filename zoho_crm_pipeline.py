@@ -8,7 +8,7 @@ import argparse
 import logging
 import sys
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import dlt
 import duckdb
@@ -17,6 +17,7 @@ from dlt.common.pipeline import LoadInfo
 
 from zoho_crm import zoho_crm_source
 from zoho_crm.client import API_STATS
+from zoho_crm.deleted import TOMBSTONES
 from zoho_crm.errors import ZohoCrmUserError
 from zoho_crm.settings import TABLE_PREFIX
 
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace, source_kwargs: Optional[Dict[str, Any]] = None
     kwargs = dict(source_kwargs or {})
     if args.modules:
         kwargs["modules"] = args.modules
-    started, calls_before = time.monotonic(), API_STATS.snapshot()
+    started, before = time.monotonic(), (API_STATS.snapshot(), TOMBSTONES.snapshot())
     source = zoho_crm_source(**kwargs)
     destination: Any = args.destination or dlt.destinations.duckdb(DUCKDB_FILE)
     pipeline = dlt.pipeline(
@@ -71,21 +72,26 @@ def run(args: argparse.Namespace, source_kwargs: Optional[Dict[str, Any]] = None
         refresh="drop_sources" if args.full_refresh else None,
     )
     info.raise_on_failed_jobs()
-    print_summary(pipeline, calls_before, time.monotonic() - started)
+    print_summary(pipeline, before, time.monotonic() - started)
     return info
 
 
-def print_summary(pipeline: dlt.Pipeline, calls_before: Dict[str, int], elapsed: float) -> None:
-    """Rows loaded per table, API calls made by kind, elapsed time."""
+def print_summary(pipeline: dlt.Pipeline, before: Tuple[Dict[str, int], Dict[str, int]], elapsed: float) -> None:
+    """Rows loaded (and records deleted) per table, API calls made by kind, elapsed time."""
     trace = pipeline.last_trace
     counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
-    tables = {t: n for t, n in sorted(counts.items()) if t.startswith(TABLE_PREFIX)}
-    calls = {k: n - calls_before.get(k, 0) for k, n in API_STATS.snapshot().items() if n - calls_before.get(k, 0)}
+    calls, deletions = _since(API_STATS.snapshot(), before[0]), _since(TOMBSTONES.snapshot(), before[1])
+    tables = {t: n - deletions.get(t, 0) for t, n in sorted(counts.items()) if t.startswith(TABLE_PREFIX)}
     print(f"Loaded {sum(tables.values())} rows into {pipeline.dataset_name} ({pipeline.destination.destination_name})")
     for table, rows in tables.items():
-        print(f"  {table:<48} {rows:>9}")
+        deleted = f"  ({deletions[table]} deleted)" if deletions.get(table) else ""
+        print(f"  {table:<48} {rows:>9}{deleted}")
     print(f"API calls: {sum(calls.values())} ({', '.join(f'{k} {n}' for k, n in sorted(calls.items())) or 'none'})")
     print(f"Elapsed: {elapsed:.1f} s")
+
+
+def _since(now: Dict[str, int], was: Dict[str, int]) -> Dict[str, int]:
+    return {k: n - was.get(k, 0) for k, n in now.items() if n - was.get(k, 0)}
 
 
 def run_demo(args: argparse.Namespace) -> None:

@@ -142,7 +142,7 @@ def module_resources(
             write_disposition="merge",
             primary_key="id",
             columns=tombstone_column,
-        )
+        )(table)
 
 
 def table_name(module: str) -> str:

@@ -29,16 +29,16 @@ ACCESS_ERROR_CODES = frozenset(
 
 
 class ApiCallStats:
-    """Thread-safe count of API calls per kind (list, detail, metadata, ...) made by this process."""
+    """Thread-safe counts per kind made by this process (API calls by endpoint kind, tombstones by table)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: Counter[str] = Counter()
 
-    def add(self, kind: str) -> None:
-        """Count one HTTP request of `kind` (every attempt counts: Zoho charges retried calls too)."""
+    def add(self, kind: str, n: int = 1) -> None:
+        """Count `n` of `kind` (for API calls every attempt counts: Zoho charges retried calls too)."""
         with self._lock:
-            self._calls[kind] += 1
+            self._calls[kind] += n
 
     def snapshot(self) -> Dict[str, int]:
         """Return a copy of the counts."""

@@ -12,11 +12,12 @@ import dlt
 import pendulum
 from dlt.common.typing import TDataItem
 
-from .client import ZohoClient
+from .client import ApiCallStats, ZohoClient
 from .resources import if_modified_since, server_second, to_utc
 from .settings import DELETED_CURSOR, DELETED_FLAG, DELETED_RETENTION_DAYS, PER_PAGE
 
 logger = logging.getLogger(__name__)
+TOMBSTONES = ApiCallStats()  # deletion markers written per module table in this process (for the run summary)
 USER_OBJECTS = ("deleted_by", "created_by")
 LOG_COLUMNS = {
     name: {"name": name, "data_type": "text", "nullable": True}
@@ -56,8 +57,9 @@ def log_row(module: str, row: TDataItem) -> TDataItem:
     return {**out, "module": module, DELETED_CURSOR: to_utc(row[DELETED_CURSOR])}
 
 
-def tombstones(rows: List[TDataItem]) -> List[TDataItem]:
+def tombstones(rows: List[TDataItem], table: str) -> List[TDataItem]:
     """Rows that make dlt delete the record and its child rows from the module table."""
+    TOMBSTONES.add(table, len(rows))
     return [{"id": row["id"], DELETED_FLAG: True} for row in rows]
 
 

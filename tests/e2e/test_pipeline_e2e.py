@@ -206,3 +206,26 @@ def test_throttling_server_errors_and_dropped_connections_are_survived(make_emul
     load(monkeypatch, emu)
     for module in DEFAULT_MODULES:
         assert {r[0] for r in query(f"SELECT id FROM {table_name(module)}")} == emu.record_ids(module)
+
+
+def test_full_refresh_drops_state_and_reloads_everything(emulator, monkeypatch) -> None:
+    load(monkeypatch, emulator, "--modules", "Leads,Deals")
+    emulator.reset_stats()
+    out = load(monkeypatch, emulator, "--modules", "Leads,Deals", "--full-refresh")
+    lists = [req for req in emulator.requests if req["kind"] == "list"]
+    assert len(lists) == 2 and all("If-Modified-Since" not in req["headers"] for req in lists)
+    line = next(line.split() for line in out.splitlines() if line.strip().startswith("zoho_crm_leads "))
+    assert line[:2] == ["zoho_crm_leads", str(emulator.count("Leads"))]
+    assert_table_mirrors(emulator.records("Leads"), "zoho_crm_leads")
+
+
+def test_summary_reports_rows_and_deletions_per_table(emulator, monkeypatch) -> None:
+    load(monkeypatch, emulator, "--modules", "Deals")
+    emulator.advance(3)
+    touched = emulator.touch("Deals", n=3)
+    emulator.delete("Deals", ids=[i for i in emulator.record_ids("Deals") if i not in touched][:2])
+    emulator.advance(2)
+    out = load(monkeypatch, emulator, "--modules", "Deals")
+    line = next(line for line in out.splitlines() if line.strip().startswith("zoho_crm_deals "))
+    assert line.split() == ["zoho_crm_deals", "3", "(2", "deleted)"]
+    assert "zoho_crm_deleted_records" in out
