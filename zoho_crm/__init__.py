@@ -112,7 +112,11 @@ def module_resources(
     tombstone_column = {DELETED_FLAG: {"data_type": "bool", "hard_delete": True, "nullable": True}}
     columns = {CURSOR_FIELD: {"dedup_sort": "desc"}, **(tombstone_column if delete_mode == "hard" else {})}
     ids = dlt.resource(modified_record_ids, name=f"{table}_ids", selected=False, primary_key="id")(
-        metadata.client, module, ids_per_request, dlt.sources.incremental(CURSOR_FIELD, initial_value=start)
+        metadata.client,
+        module,
+        ids_per_request,
+        # rows of the still-running second come without a cursor value: loaded, but not moving the cursor
+        dlt.sources.incremental(CURSOR_FIELD, initial_value=start, on_cursor_value_missing="include"),
     )
     yield ids | dlt.transformer(
         records_by_ids,

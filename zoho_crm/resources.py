@@ -53,9 +53,10 @@ def modified_record_ids(
 
     `If-Modified-Since` is the cursor minus an overlap (Zoho's boundary inclusivity is undocumented); dlt's
     boundary dedup drops ids already loaded at the cursor. Rows in the second that was still running when the
-    listing started (Zoho's `Date` header) are left for the next run: a record edited again in that second
-    would keep its Modified_Time and be lost by the dedup. Page-token chains that Zoho cuts (100,000 records,
-    expired token) are restarted from the last Modified_Time seen.
+    listing started (Zoho's `Date` header) are loaded but yielded without their cursor value, so they neither
+    move the cursor nor enter the dedup state: a record edited again within that second keeps its
+    Modified_Time, and only this way does the next run fetch it again. Page-token chains that Zoho cuts
+    (100,000 records, expired token) are restarted from the last Modified_Time seen.
     """
     params = {
         "fields": LIST_FIELDS,
@@ -79,14 +80,15 @@ def modified_record_ids(
                 for row in page:
                     ts = to_utc(row[CURSOR_FIELD])
                     if incomplete_from is not None and ts >= incomplete_from:
-                        continue  # the second is not over yet: the next run lists it
-                    if resume and (ts < resume[0] or (ts == resume[0] and row["id"] in resume[1])):
+                        batch.append({"id": row["id"]})  # the second is not over: load it, list it again next run
+                    elif resume and (ts < resume[0] or (ts == resume[0] and row["id"] in resume[1])):
                         continue  # yielded before the chain was restarted
-                    if last_seen is None or ts > last_seen:
-                        last_seen, ids_at_last_seen = ts, set()
-                    if ts == last_seen:
-                        ids_at_last_seen.add(row["id"])
-                    batch.append({"id": row["id"], CURSOR_FIELD: ts})
+                    else:
+                        if last_seen is None or ts > last_seen:
+                            last_seen, ids_at_last_seen = ts, set()
+                        if ts == last_seen:
+                            ids_at_last_seen.add(row["id"])
+                        batch.append({"id": row["id"], CURSOR_FIELD: ts})
                     if len(batch) >= ids_per_request:
                         yield batch
                         batch = []

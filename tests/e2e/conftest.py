@@ -23,7 +23,7 @@ def make_emulator() -> Iterator[Callable[..., ZohoEmulator]]:
     def factory(**settings: Any) -> ZohoEmulator:
         settings.setdefault("default_records", 12)
         emu = ZohoEmulator(EmulatorConfig(**settings)).start()
-        # records modified in the current second are (rightly) left for the next run; start past it
+        # records modified in the listing second are fetched again by the next run; start past that second
         emu.advance(2)
         started.append(emu)
         return emu

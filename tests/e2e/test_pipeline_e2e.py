@@ -229,3 +229,20 @@ def test_summary_reports_rows_and_deletions_per_table(emulator, monkeypatch) -> 
     line = next(line for line in out.splitlines() if line.strip().startswith("zoho_crm_deals "))
     assert line.split() == ["zoho_crm_deals", "3", "(2", "deleted)"]
     assert "zoho_crm_deleted_records" in out
+
+
+def test_change_made_in_the_listing_second_is_loaded_at_once_and_refetched_next_run(make_emulator, monkeypatch) -> None:
+    emu = make_emulator(records_per_module={"Leads": 20})
+    now = emu.now().replace(microsecond=0)
+    emu.set_now(now)
+    load(monkeypatch, emu, "--modules", "Leads")
+    (lead,) = emu.touch("Leads", n=1, at=now)  # the listing below runs in this very second
+    load(monkeypatch, emu, "--modules", "Leads")
+    assert_table_mirrors(emu.records("Leads"), "zoho_crm_leads")  # loaded at once
+    emu.advance(2)
+    emu.reset_stats()
+    load(monkeypatch, emu, "--modules", "Leads")
+    assert [req["params"]["ids"] for req in emu.requests if req["kind"] == "detail"] == [lead]  # fetched once more
+    emu.reset_stats()
+    load(monkeypatch, emu, "--modules", "Leads")
+    assert emu.stats()["calls"].get("detail", 0) == 0  # then settled
