@@ -96,7 +96,8 @@ def zoho_crm_source(
     for module in wanted:
         if module == USERS:
             yield dlt.resource(users, name=table_name(USERS), write_disposition="merge", primary_key="id")(
-                metadata.client, dlt.sources.incremental(CURSOR_FIELD, initial_value=start)
+                metadata.client,
+                dlt.sources.incremental(CURSOR_FIELD, initial_value=start, on_cursor_value_missing="include"),
             )
             continue
         yield from module_resources(metadata, module, start, int(ids_per_request), delete_mode)

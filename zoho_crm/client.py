@@ -4,7 +4,7 @@ import contextlib
 import functools
 import threading
 from collections import Counter
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Set
 
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.client import PageData
@@ -88,6 +88,7 @@ class ZohoClient:
         self.api_base_url = api_base_url.rstrip("/")
         self.auth = auth
         self.stats = stats
+        self.rejected_params: Set[str] = set()  # optional query parameters this Zoho refused
         self.rest = RESTClient(base_url=f"{self.api_base_url}/crm/{API_VERSION}", auth=auth, session=auth.session)
 
     def paginate(

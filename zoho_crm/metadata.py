@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional
 from dlt.common.schema.typing import TTableSchemaColumns
 
 from .client import ZohoClient
-from .errors import ZohoAccessError, ZohoApiError
+from .errors import ZohoApiError
 from .schema import TFieldMeta, column_hints
 
 logger = logging.getLogger(__name__)
@@ -29,10 +29,14 @@ class OrgMetadata:
             if self._modules is None:
                 try:
                     rows = self.client.get_data("settings/modules", kind="metadata", data_selector="modules")
-                except ZohoAccessError as ex:
-                    if ex.code != "OAUTH_SCOPE_MISMATCH":
+                except ZohoApiError as ex:
+                    if not _optional_call_failed(ex):
                         raise
-                    logger.warning("No ZohoCRM.settings.modules.READ scope: module names are not checked up front")
+                    logger.warning(
+                        "The module list is unavailable (%s; needs ZohoCRM.settings.modules.READ): module names are "
+                        "not checked up front",
+                        ex.code,
+                    )
                     return None
                 self._modules = {str(m["api_name"]): m for m in rows if m.get("api_supported", True)}
             return self._modules
@@ -53,7 +57,7 @@ class OrgMetadata:
                 "settings/fields", kind="metadata", module=module, params={"module": module}, data_selector="fields"
             )
         except ZohoApiError as ex:
-            if ex.status_code == 429 or ex.status_code >= 500:
+            if not _optional_call_failed(ex):
                 raise
             logger.warning(
                 "Field metadata of %s unavailable (%s): its columns are typed from the values "
@@ -74,3 +78,8 @@ class OrgMetadata:
             if module not in self._hints:
                 self._hints[module] = column_hints(fields)
             return self._hints[module]
+
+
+def _optional_call_failed(ex: ZohoApiError) -> bool:
+    """Metadata the run can do without: not for throttling, server errors or a rejected token."""
+    return ex.status_code != 429 and ex.status_code < 500 and ex.code not in ("INVALID_TOKEN", "AUTHENTICATION_FAILURE")

@@ -13,6 +13,7 @@ from .errors import ZohoApiError
 from .metadata import OrgMetadata
 from .schema import json_hints_for_scalar_lists
 from .settings import (
+    COMMON_LIST_PARAMS,
     CURSOR_FIELD,
     EXTRA_LIST_PARAMS,
     IMS_OVERLAP_SECONDS,
@@ -23,7 +24,6 @@ from .settings import (
 )
 
 EPOCH = pendulum.datetime(1970, 1, 1, tz="UTC")
-COMMON_PARAMS = {"approved": "both"}  # unapproved records are hidden by default (v2.1 doc, v8 OAS)
 
 
 def to_utc(value: str) -> pendulum.DateTime:
@@ -38,9 +38,19 @@ def if_modified_since(since: Optional[pendulum.DateTime]) -> Dict[str, str]:
     return {"If-Modified-Since": since.subtract(seconds=IMS_OVERLAP_SECONDS).in_tz("UTC").isoformat()}
 
 
-def module_params(module: str) -> Dict[str, str]:
+def module_params(client: ZohoClient, module: str) -> Dict[str, str]:
     """Parameters that keep Zoho from hiding records of `module` (converted Leads, unapproved records)."""
-    return {**COMMON_PARAMS, **EXTRA_LIST_PARAMS.get(module, {})}
+    params = {**COMMON_LIST_PARAMS, **EXTRA_LIST_PARAMS.get(module, {})}
+    return {k: v for k, v in params.items() if k not in client.rejected_params}
+
+
+def rejected_optional_param(client: ZohoClient, ex: ZohoApiError) -> bool:
+    """Remember an optional parameter this Zoho refuses (`approved` is v2.1/v8 only); True to retry without it."""
+    name = ex.details.get("param_name") or ex.details.get("api_name")
+    if ex.status_code != 400 or name not in COMMON_LIST_PARAMS or name in client.rejected_params:
+        return False
+    client.rejected_params.add(str(name))
+    return True
 
 
 def modified_record_ids(
@@ -63,7 +73,6 @@ def modified_record_ids(
         "per_page": PER_PAGE,
         "sort_by": CURSOR_FIELD,
         "sort_order": "asc",
-        **module_params(module),
     }
     since: pendulum.DateTime = modified.start_value
     incomplete_from: Optional[pendulum.DateTime] = None
@@ -73,13 +82,15 @@ def modified_record_ids(
     batch: List[TDataItem] = []
     while True:
         headers = if_modified_since(since)
+        query = {**params, **module_params(client, module)}
         try:
-            for page in client.paginate(module, kind="list", module=module, params=params, headers=headers):
-                if incomplete_from is None:
-                    incomplete_from = server_second(page.response)
+            for page in client.paginate(module, kind="list", module=module, params=query, headers=headers):
+                page_second = server_second(page.response)
+                incomplete_from = incomplete_from or page_second
                 for row in page:
                     ts = to_utc(row[CURSOR_FIELD])
-                    if incomplete_from is not None and ts >= incomplete_from:
+                    # a Modified_Time past Zoho's own clock is a clock mismatch, not a running second
+                    if incomplete_from and page_second and incomplete_from <= ts <= page_second.add(seconds=1):
                         batch.append({"id": row["id"]})  # the second is not over: load it, list it again next run
                     elif resume and (ts < resume[0] or (ts == resume[0] and row["id"] in resume[1])):
                         continue  # yielded before the chain was restarted
@@ -94,6 +105,8 @@ def modified_record_ids(
                         batch = []
             break
         except ZohoApiError as ex:
+            if rejected_optional_param(client, ex):
+                continue
             if ex.code not in RESTART_LISTING_CODES or last_seen is None or last_seen <= since:
                 raise
             # a new If-Modified-Since is a new parameter set, hence a fresh page-token chain
@@ -137,10 +150,12 @@ def fetch_records(metadata: OrgMetadata, module: str, ids: List[str]) -> List[TD
     Zoho documents `fields` as mandatory only when listing; should it demand `fields` with `ids` too, the
     records are read in chunks of at most 50 fields and joined on `id`.
     """
-    params: Dict[str, Any] = {"ids": ",".join(ids), **module_params(module)}
+    params: Dict[str, Any] = {"ids": ",".join(ids), **module_params(metadata.client, module)}
     try:
         return metadata.client.get_data(module, kind="detail", module=module, params=params)
     except ZohoApiError as ex:
+        if rejected_optional_param(metadata.client, ex):
+            return fetch_records(metadata, module, ids)
         if ex.code == "REQUIRED_PARAM_MISSING" and ex.details.get("param_name") == "fields":
             return _fetch_in_field_chunks(metadata, module, params)
         if ex.code != "LIMIT_EXCEEDED" or len(ids) < 2:

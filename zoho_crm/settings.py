@@ -55,6 +55,8 @@ IMS_OVERLAP_SECONDS = 1
 # Refresh the access token this long before Zoho says it expires (clock skew, slow requests).
 TOKEN_EXPIRY_MARGIN_SECONDS = 300
 
+# Get Records hides unapproved records unless asked (`approved`, documented for v2.1 and v8 only: dropped if refused)
+COMMON_LIST_PARAMS: Dict[str, str] = {"approved": "both"}
 # Modules whose Get Records hides rows unless asked: Leads hide converted leads by default.
 EXTRA_LIST_PARAMS: Dict[str, Dict[str, str]] = {"Leads": {"converted": "both"}}
 

@@ -1,6 +1,6 @@
 """The Users resource: `GET /crm/v7/users?type=AllUsers`, incremental on Modified_Time, merged on id."""
 
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 import dlt
 import pendulum
@@ -15,7 +15,7 @@ def users(
     client: ZohoClient,
     modified: dlt.sources.incremental[pendulum.DateTime] = dlt.sources.incremental(CURSOR_FIELD),
 ) -> Iterator[List[TDataItem]]:
-    """Yield pages of users changed since the cursor (all types: active, inactive, deleted, portal...)."""
+    """Yield pages of users changed since the cursor (`AllUsers`: active and inactive users)."""
     pages = client.paginate(
         "users",
         kind="users",
@@ -24,6 +24,8 @@ def users(
         data_selector="users",
     )
     for page in pages:
-        yield [
-            drop_nulls({**user, CURSOR_FIELD: to_utc(user[CURSOR_FIELD])}) for user in page if user.get(CURSOR_FIELD)
-        ]
+        yield [drop_nulls({**user, CURSOR_FIELD: _utc_or_none(user.get(CURSOR_FIELD))}) for user in page]
+
+
+def _utc_or_none(value: Optional[str]) -> Optional[pendulum.DateTime]:
+    return to_utc(value) if value else None

@@ -143,3 +143,25 @@ def test_module_table_merges_on_id_and_keeps_the_newest_duplicate() -> None:
     assert columns["id"]["primary_key"] is True and columns["id"]["data_type"] == "text"
     assert columns["modified_time"]["dedup_sort"] == "desc"
     assert columns["modified_time"]["data_type"] == "timestamp"
+
+
+def test_optional_approved_param_is_dropped_when_zoho_refuses_it() -> None:
+    with requests_mock.Mocker() as m:
+        zoho = ZohoMock(m, {"Deals": make_records(30)})
+        handler = zoho._module("Deals")
+        refused = {"code": "INVALID_DATA", "details": {"param_name": "approved"}, "message": "x", "status": "error"}
+
+        def strict(request: Any, context: Any) -> Any:
+            if "approved" in request.qs:
+                context.status_code = 400
+                return refused
+            return handler(request, context)
+
+        m.get(f"{BASE}/crm/v7/Deals", json=strict)
+        source = zoho_crm_source(credentials=CREDS, api_base_url=BASE, accounts_url=BASE, modules=["Deals"])
+        pipeline = dlt.pipeline("strict", destination=dlt.destinations.duckdb("strict.duckdb"), dataset_name="z")
+        pipeline.run(source)
+        with pipeline.sql_client() as client:
+            assert client.execute_sql("SELECT count(*) FROM zoho_crm_deals")[0][0] == 30
+        refusals = [r for r in zoho.calls("list") + zoho.calls("detail") if "approved" in r.qs]
+        assert len(refusals) == 1  # asked once, then remembered
