@@ -2,15 +2,23 @@
 
 import logging
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, NamedTuple, Optional
 
 from dlt.common.schema.typing import TTableSchemaColumns
+from dlt.extract.hints import TResourceNestedHints, make_nested_hints
 
 from .client import ZohoClient
 from .errors import ZohoApiError
-from .schema import TFieldMeta, column_hints
+from .schema import TFieldMeta, column_hints, subform_module
 
 logger = logging.getLogger(__name__)
+
+
+class ModuleHints(NamedTuple):
+    """Typed columns of a module table and of its subform child tables (by subform field API name)."""
+
+    columns: TTableSchemaColumns
+    nested: Dict[str, TResourceNestedHints]
 
 
 class OrgMetadata:
@@ -18,10 +26,10 @@ class OrgMetadata:
 
     def __init__(self, client: ZohoClient) -> None:
         self.client = client
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # hints() reads fields() of subform modules under it
         self._modules: Optional[Dict[str, Dict[str, Any]]] = None
         self._fields: Dict[str, List[TFieldMeta]] = {}
-        self._hints: Dict[str, TTableSchemaColumns] = {}
+        self._hints: Dict[str, ModuleHints] = {}
 
     def modules(self) -> Optional[Dict[str, Dict[str, Any]]]:
         """API-supported modules of the org by API name (one call per run); None without the settings scope."""
@@ -71,12 +79,20 @@ class OrgMetadata:
         """API names of the fields that carry values (virtual fields have none)."""
         return [str(f["api_name"]) for f in self.fields(module) if not f.get("virtual_field")]
 
-    def hints(self, module: str) -> TTableSchemaColumns:
-        """Column hints of `module` from its field metadata (computed once per run)."""
-        fields = self.fields(module)
+    def hints(self, module: str) -> ModuleHints:
+        """Column hints of `module` from field metadata, and nested hints typing its subform rows.
+
+        Computed once per run; each subform (line items included) costs one more metadata call.
+        """
         with self._lock:
             if module not in self._hints:
-                self._hints[module] = column_hints(fields)
+                fields = self.fields(module)
+                nested = {
+                    str(field["api_name"]): make_nested_hints(columns=column_hints(self.fields(sub), key=False))
+                    for field, sub in ((f, subform_module(f)) for f in fields)
+                    if sub
+                }
+                self._hints[module] = ModuleHints(column_hints(fields), nested)
             return self._hints[module]
 
 

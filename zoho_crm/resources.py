@@ -121,10 +121,10 @@ def records_by_ids(batch: List[TDataItem], metadata: OrgMetadata, module: str) -
     Every batch carries the module's column hints (from field metadata, read once per run), so no batch is
     ever typed by inference first: parallel batches arrive in any order.
     """
-    hints = metadata.hints(module)
-    records = [drop_nulls(r, hints) for r in fetch_records(metadata, module, [row["id"] for row in batch])]
-    columns = {**hints, **json_hints_for_scalar_lists(records, hints)}
-    return dlt.mark.with_hints(records, dlt.mark.make_hints(columns=columns))
+    columns, nested = metadata.hints(module)
+    records = [drop_nulls(r, columns) for r in fetch_records(metadata, module, [row["id"] for row in batch])]
+    columns = {**columns, **json_hints_for_scalar_lists(records, columns)}
+    return dlt.mark.with_hints(records, dlt.mark.make_hints(columns=columns, nested_hints=nested or None))
 
 
 def drop_nulls(record: TDataItem, keep: Container[str] = ()) -> TDataItem:

@@ -21,8 +21,11 @@ _warned: Set[str] = set()
 _warned_lock = threading.Lock()
 
 
-def column_hints(fields: Iterable[TFieldMeta]) -> TTableSchemaColumns:
-    """Column hints for a module's fields, keyed by Zoho API name (dlt normalises them like the data)."""
+def column_hints(fields: Iterable[TFieldMeta], key: bool = True) -> TTableSchemaColumns:
+    """Column hints for a module's fields, keyed by Zoho API name (dlt normalises them like the data).
+
+    `key=False` for subform rows, whose `id` is not the table's key.
+    """
     hints: TTableSchemaColumns = {}
     for field in fields:
         name = str(field.get("api_name") or "")
@@ -42,8 +45,16 @@ def column_hints(fields: Iterable[TFieldMeta]) -> TTableSchemaColumns:
         column = _scalar_column(name, data_type, field)
         if column:
             hints[name] = column
-    hints.setdefault("id", {"name": "id", "data_type": "text", "nullable": False})
+    hints.setdefault("id", {"name": "id", "data_type": "text", "nullable": not key})
     return hints
+
+
+def subform_module(field: TFieldMeta) -> Optional[str]:
+    """The module holding the rows of a subform field (line items included), e.g. Purchased_Items -> Purchase_Items."""
+    if field.get("data_type") != "subform":
+        return None
+    module = (field.get("associated_module") or {}).get("api_name") or (field.get("subform") or {}).get("module")
+    return str(module) if module else None
 
 
 def json_hints_for_scalar_lists(records: List[Dict[str, Any]], known: TTableSchemaColumns) -> TTableSchemaColumns:

@@ -249,3 +249,18 @@ def test_stale_deletion_sync_warns_about_zoho_60_day_retention(make_emulator, mo
     with caplog.at_level("WARNING"):
         load(monkeypatch, emu, "--modules", "Deals")
     assert "Zoho lists deleted records for 60 days" in caplog.text and "Deals" in caplog.text
+
+
+def test_line_items_and_subform_rows_are_typed_from_their_module_metadata(emulator, monkeypatch) -> None:
+    load(monkeypatch, emulator, "--modules", "Quotes,Purchase_Orders,Accounts")
+    items = column_types("zoho_crm_quotes__quoted_items")
+    assert items["quantity"] == "DOUBLE" and items["list_price"].startswith("DECIMAL")
+    assert items["created_time"] == "TIMESTAMP WITH TIME ZONE" and items["id"] == "VARCHAR"
+    assert items["product_name__id"] == "VARCHAR" and items["sequence_number"] == "BIGINT"
+    purchased = column_types("zoho_crm_purchase_orders__purchased_items")  # rows of module Purchase_Items
+    assert purchased["quantity"] == "DOUBLE" and purchased["net_total"].startswith("DECIMAL")
+    subform = {f["api_name"]: f["data_type"] for f in zoho_fields(emulator, "Subform_1")}
+    rows = column_types("zoho_crm_accounts__subform_1")
+    for name, data_type in subform.items():
+        if data_type in EXPECTED and NAMING.normalize_path(name) in rows:
+            assert rows[NAMING.normalize_path(name)].startswith(EXPECTED[data_type][1]), name
