@@ -122,15 +122,6 @@ def test_unknown_module_lists_the_org_modules_and_suggests_case() -> None:
         assert "Widgets" in str(err.value) and "modules of this org: Deals, Leads, Users (or all)" in str(err.value)
 
 
-def test_modules_from_environment_json_list(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCES__ZOHO_CRM__MODULES", '["Leads", "Deals"]')
-    with requests_mock.Mocker() as m:
-        ZohoMock(m, {"Leads": [], "Deals": []})
-        source = zoho_crm_source(credentials=CREDS, api_base_url=BASE, accounts_url=BASE)
-        assert {"zoho_crm_deals", "zoho_crm_leads"} <= set(source.selected_resources)
-        assert "zoho_crm_users" not in source.selected_resources
-
-
 def test_module_table_merges_on_id_and_keeps_the_newest_duplicate() -> None:
     with requests_mock.Mocker() as m:
         ZohoMock(m, {"Deals": make_records(3)})
@@ -165,3 +156,12 @@ def test_optional_approved_param_is_dropped_when_zoho_refuses_it() -> None:
             assert client.execute_sql("SELECT count(*) FROM zoho_crm_deals")[0][0] == 30
         refusals = [r for r in zoho.calls("list") + zoho.calls("detail") if "approved" in r.qs]
         assert len(refusals) == 1  # asked once, then remembered
+
+
+@pytest.mark.parametrize("value", ["Leads,Deals", '["Leads","Deals"]', "Leads, Deals"])
+def test_modules_env_var_accepts_a_json_list_or_names(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("SOURCES__ZOHO_CRM__MODULES", value)
+    with requests_mock.Mocker() as m:
+        ZohoMock(m, {"Leads": [], "Deals": []})
+        source = zoho_crm_source(credentials=CREDS, api_base_url=BASE, accounts_url=BASE)
+        assert {"zoho_crm_deals", "zoho_crm_leads"} <= set(source.selected_resources)
