@@ -15,6 +15,7 @@ ZohoCRM.settings.fields.READ,ZohoCRM.users.READ`, exchange it for a refresh toke
 refresh_token in `.dlt/secrets.toml` under `[sources.zoho_crm.credentials]`. The README walks through it.
 """
 
+import logging
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 import dlt
@@ -45,6 +46,7 @@ from .settings import (
 )
 from .users import users
 
+logger = logging.getLogger(__name__)
 __all__ = ["ZohoCrmCredentials", "table_name", "zoho_crm_source"]
 
 
@@ -92,6 +94,8 @@ def zoho_crm_source(
     )
     metadata = OrgMetadata(ZohoClient(api_base_url, auth))
     wanted = resolve_modules(names, metadata.modules())
+    if names is None or [n.lower() for n in names] == ["all"]:
+        metadata.client.optional_modules.update(wanted)  # not named by the user: skipped if unreadable
 
     for module in wanted:
         if module == USERS:
@@ -203,7 +207,10 @@ def resolve_modules(names: Optional[List[str]], available: Optional[Dict[str, Di
     taken as given and Zoho itself rejects unknown ones.
     """
     if names is None:
-        return [*DEFAULT_MODULES, USERS]
+        missing = [m for m in DEFAULT_MODULES if available is not None and m not in available]
+        if missing:
+            logger.warning("Not in this org (edition or profile), skipped: %s", ", ".join(missing))
+        return [*(m for m in DEFAULT_MODULES if m not in missing), USERS]
     wants_all = [n.lower() for n in names] == ["all"]
     if available is None:
         if wants_all:

@@ -13,7 +13,7 @@ import pendulum
 from dlt.common.typing import TDataItem
 
 from .client import ApiCallStats, ZohoClient
-from .resources import if_modified_since, server_second, to_utc
+from .resources import if_modified_since, server_second, to_utc, unless_unreadable
 from .settings import DELETED_CURSOR, DELETED_FLAG, DELETED_RETENTION_DAYS, PER_PAGE
 
 logger = logging.getLogger(__name__)
@@ -33,19 +33,26 @@ def deleted_records(
     """Yield pages of `{module, id, display_name, type, deleted_time, deleted_by, created_by}` since the cursor."""
     state = dlt.current.resource_state()
     warn_if_deletions_may_be_lost(module, state.get("last_sync"))
-    synced_at = None
+    synced_at: List[pendulum.DateTime] = []
+    yield from unless_unreadable(client, module, _deleted_pages(client, module, deleted.start_value, synced_at))
+    # committed with the load package, so it records the last *successful* deletion sync
+    state["last_sync"] = (synced_at[0] if synced_at else pendulum.now("UTC")).isoformat()
+
+
+def _deleted_pages(
+    client: ZohoClient, module: str, since: pendulum.DateTime, synced_at: List[pendulum.DateTime]
+) -> Iterator[List[TDataItem]]:
     pages = client.paginate(
         f"{module}/deleted",
         kind="deleted",
         module=module,
         params={"type": "all", "per_page": PER_PAGE},
-        headers=if_modified_since(deleted.start_value),
+        headers=if_modified_since(since),
     )
     for page in pages:
-        synced_at = synced_at or server_second(page.response)
+        if not synced_at and (second := server_second(page.response)):
+            synced_at.append(second)
         yield [log_row(module, row) for row in page]
-    # committed with the load package, so it records the last *successful* deletion sync
-    state["last_sync"] = (synced_at or pendulum.now("UTC")).isoformat()
 
 
 def log_row(module: str, row: TDataItem) -> TDataItem:

@@ -1,5 +1,6 @@
 """Resource functions: list modified record ids (incremental on Modified_Time), then fetch records by ids."""
 
+import logging
 from email.utils import parsedate_to_datetime
 from typing import Any, Container, Dict, Iterator, List, Optional, Set, Tuple
 
@@ -21,9 +22,11 @@ from .settings import (
     MAX_FIELDS_PER_CALL,
     PER_PAGE,
     RESTART_LISTING_CODES,
+    UNREADABLE_CODES,
 )
 
 EPOCH = pendulum.datetime(1970, 1, 1, tz="UTC")
+logger = logging.getLogger(__name__)
 
 
 def to_utc(value: str) -> pendulum.DateTime:
@@ -59,7 +62,29 @@ def modified_record_ids(
     ids_per_request: int,
     modified: dlt.sources.incremental[pendulum.DateTime] = dlt.sources.incremental(CURSOR_FIELD),
 ) -> Iterator[List[TDataItem]]:
-    """Yield batches of `{id, Modified_Time}` rows of records modified since the cursor, oldest first.
+    """Yield batches of `{id, Modified_Time}` rows of records modified since the cursor, oldest first."""
+    yield from unless_unreadable(
+        client, module, _modified_batches(client, module, ids_per_request, modified.start_value)
+    )
+
+
+def unless_unreadable(client: ZohoClient, module: str, items: Iterator[TDataItem]) -> Iterator[TDataItem]:
+    """Pass `items` through; a module the user did not name and the org or token cannot read is skipped.
+
+    Default and `all` modules may be missing from an edition or a profile; a module named explicitly fails.
+    """
+    try:
+        yield from items
+    except ZohoApiError as ex:
+        if module not in client.optional_modules or ex.code not in UNREADABLE_CODES:
+            raise
+        logger.warning("Skipped %s: Zoho answered %s (%s)", module, ex.code, ex.zoho_message)
+
+
+def _modified_batches(
+    client: ZohoClient, module: str, ids_per_request: int, since: pendulum.DateTime
+) -> Iterator[List[TDataItem]]:
+    """The listing behind `modified_record_ids`.
 
     `If-Modified-Since` is the cursor minus an overlap (Zoho's boundary inclusivity is undocumented); dlt's
     boundary dedup drops ids already loaded at the cursor. Rows in the second that was still running when the
@@ -74,7 +99,6 @@ def modified_record_ids(
         "sort_by": CURSOR_FIELD,
         "sort_order": "asc",
     }
-    since: pendulum.DateTime = modified.start_value
     incomplete_from: Optional[pendulum.DateTime] = None
     last_seen: Optional[pendulum.DateTime] = None
     ids_at_last_seen: Set[str] = set()

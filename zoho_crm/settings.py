@@ -110,3 +110,7 @@ DELETED_RETENTION_DAYS = 60  # recycle-bin deletions are listed for 60 days, per
 DELETE_MODES = ("hard", "keep")
 USERS = "Users"  # not a module of /settings/modules: its own endpoint, loaded by default
 LOADABLE_TYPES = ("default", "custom")  # generated_type of modules that `modules = "all"` loads
+# Answers that mean "this org, edition or token cannot read the module": a default or `all` module is skipped
+UNREADABLE_CODES = frozenset(
+    {"NO_PERMISSION", "NOT_SUPPORTED", "OAUTH_SCOPE_MISMATCH", "INVALID_MODULE", "FEATURE_NOT_SUPPORTED"}
+)

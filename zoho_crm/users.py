@@ -7,8 +7,8 @@ import pendulum
 from dlt.common.typing import TDataItem
 
 from .client import ZohoClient
-from .resources import drop_nulls, if_modified_since, to_utc
-from .settings import CURSOR_FIELD, PER_PAGE
+from .resources import drop_nulls, if_modified_since, to_utc, unless_unreadable
+from .settings import CURSOR_FIELD, PER_PAGE, USERS
 
 
 def users(
@@ -16,11 +16,15 @@ def users(
     modified: dlt.sources.incremental[pendulum.DateTime] = dlt.sources.incremental(CURSOR_FIELD),
 ) -> Iterator[List[TDataItem]]:
     """Yield pages of users changed since the cursor (`AllUsers`: active and inactive users)."""
+    yield from unless_unreadable(client, USERS, _user_pages(client, modified.start_value))
+
+
+def _user_pages(client: ZohoClient, since: pendulum.DateTime) -> Iterator[List[TDataItem]]:
     pages = client.paginate(
         "users",
         kind="users",
         params={"type": "AllUsers", "per_page": PER_PAGE},
-        headers=if_modified_since(modified.start_value),
+        headers=if_modified_since(since),
         data_selector="users",
     )
     for page in pages:

@@ -94,3 +94,14 @@ def test_without_module_list_scope_unknown_module_is_reported_by_zoho(make_emula
     code, _, err = run_cli("--modules", "all")
     assert code == 2 and "modules = all needs the ZohoCRM.settings.modules.READ scope" in err
     assert no_dataset(tmp_path)
+
+
+def test_default_modules_the_user_cannot_read_are_skipped_with_a_warning(make_emulator, monkeypatch, caplog) -> None:
+    scopes = ("ZohoCRM.modules.READ", "ZohoCRM.settings.modules.READ", "ZohoCRM.settings.fields.READ")
+    emu = make_emulator(no_permission_modules={"Deals"}, scopes=scopes)  # and no ZohoCRM.users.READ
+    configure_env(monkeypatch, emu)
+    code, out, err = run_cli()
+    assert code == 0, err
+    assert "Skipped Deals: Zoho answered NO_PERMISSION" in caplog.text
+    assert "Skipped Users: Zoho answered OAUTH_SCOPE_MISMATCH" in caplog.text
+    assert "zoho_crm_leads" in out and "zoho_crm_deals " not in out
