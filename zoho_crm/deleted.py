@@ -13,8 +13,9 @@ import pendulum
 from dlt.common.typing import TDataItem
 
 from .client import ApiCallStats, ZohoClient
+from .errors import ZohoApiError
 from .resources import if_modified_since, server_second, to_utc, unless_unreadable
-from .settings import DELETED_CURSOR, DELETED_FLAG, DELETED_RETENTION_DAYS, PER_PAGE
+from .settings import DELETED_CURSOR, DELETED_FLAG, DELETED_RETENTION_DAYS, DELETED_TABLE, PER_PAGE
 
 logger = logging.getLogger(__name__)
 TOMBSTONES = ApiCallStats()  # deletion markers written per module table in this process (for the run summary)
@@ -49,10 +50,22 @@ def _deleted_pages(
         params={"type": "all", "per_page": PER_PAGE},
         headers=if_modified_since(since),
     )
-    for page in pages:
-        if not synced_at and (second := server_second(page.response)):
-            synced_at.append(second)
-        yield [log_row(module, row) for row in page]
+    try:
+        for page in pages:
+            if not synced_at and (second := server_second(page.response)):
+                synced_at.append(second)
+            yield [log_row(module, row) for row in page]
+    except ZohoApiError as ex:
+        if ex.code != "DISCRETE_PAGINATION_LIMIT_EXCEEDED":
+            raise
+        # failing would fail every later run the same way; the next run starts after what was read
+        logger.warning(
+            "More deletions of %s since the last sync than Zoho pages through (%s): the oldest are missing from "
+            "%s; reload the module with --full-refresh to drop rows deleted in Zoho",
+            module,
+            ex.details.get("limit", "2000"),
+            DELETED_TABLE,
+        )
 
 
 def log_row(module: str, row: TDataItem) -> TDataItem:

@@ -264,3 +264,19 @@ def test_line_items_and_subform_rows_are_typed_from_their_module_metadata(emulat
     for name, data_type in subform.items():
         if data_type in EXPECTED and NAMING.normalize_path(name) in rows:
             assert rows[NAMING.normalize_path(name)].startswith(EXPECTED[data_type][1]), name
+
+
+def test_more_deletions_than_zoho_pages_through_warn_and_the_run_goes_on(make_emulator, monkeypatch, caplog) -> None:
+    emu = make_emulator(default_records=3, records_per_module={"Leads": 450}, deleted_page_limit=200)
+    load(monkeypatch, emu, "--modules", "Leads")
+    emu.advance(3)
+    emu.delete("Leads", n=300)
+    emu.advance(2)
+    with caplog.at_level("WARNING"):
+        load(monkeypatch, emu, "--modules", "Leads")
+    assert "More deletions of Leads since the last sync than Zoho pages through" in caplog.text
+    assert query("SELECT count(*) FROM zoho_crm_deleted_records WHERE module = 'Leads'")[0][0] >= 200
+    emu.advance(3)
+    emu.touch("Leads", n=2)
+    emu.advance(2)
+    load(monkeypatch, emu, "--modules", "Leads")  # later runs are not stuck
