@@ -13,6 +13,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import dlt
 import duckdb
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
+from dlt.common.destination.exceptions import UnknownDestinationModule
+from dlt.common.exceptions import MissingDependencyException
 from dlt.common.pipeline import LoadInfo
 
 from zoho_crm import zoho_crm_source
@@ -33,6 +35,11 @@ DEMO_QUERIES = {
     "Quoted products": "SELECT i.product_name__name AS product, sum(i.quantity) AS quantity "
     "FROM zoho_crm_quotes__quoted_items i GROUP BY 1 ORDER BY 2 DESC LIMIT 10",
 }
+MISSING_DESTINATION_CONFIG = (
+    "missing destination configuration {spec} ({keys}): put it in .dlt/secrets.toml, e.g. [destination.postgres] "
+    'credentials = "postgresql://user:password@host:5432/db", or set DESTINATION__POSTGRES__CREDENTIALS'
+)
+DESTINATIONS = "duckdb, postgres, bigquery, snowflake, motherduck, redshift, mssql, databricks, filesystem, …"
 MISSING_CREDENTIALS = (
     "missing Zoho credentials ({keys}): put client_id, client_secret and refresh_token under "
     "[sources.zoho_crm.credentials] in .dlt/secrets.toml, or set SOURCES__ZOHO_CRM__CREDENTIALS__CLIENT_ID, "
@@ -122,7 +129,13 @@ def user_error(exc: BaseException) -> Optional[str]:
         if isinstance(exc, ZohoCrmUserError):
             return str(exc)
         if isinstance(exc, ConfigFieldMissingException):
-            return MISSING_CREDENTIALS.format(keys=", ".join(exc.fields))
+            if "zoho" in exc.spec_name.lower():
+                return MISSING_CREDENTIALS.format(keys=", ".join(exc.fields))
+            return MISSING_DESTINATION_CONFIG.format(spec=exc.spec_name, keys=", ".join(exc.fields))
+        if isinstance(exc, UnknownDestinationModule):
+            return f"unknown destination {exc.ref!r}: use a dlt destination name ({DESTINATIONS})"
+        if isinstance(exc, MissingDependencyException):
+            return f'{str(exc).splitlines()[0].strip()} (e.g. pip install "dlt[postgres]")'
         exc = exc.__cause__ or exc.__context__ or getattr(exc, "exception", None)
     return None
 

@@ -1,5 +1,6 @@
 """Mistakes a user can make: one actionable line on stderr, exit code 2, nothing loaded, no secret shown."""
 
+import os
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -105,3 +106,20 @@ def test_default_modules_the_user_cannot_read_are_skipped_with_a_warning(make_em
     assert "Skipped Deals: Zoho answered NO_PERMISSION" in caplog.text
     assert "Skipped Users: Zoho answered OAUTH_SCOPE_MISMATCH" in caplog.text
     assert "zoho_crm_leads" in out and "zoho_crm_deals " not in out
+
+
+@pytest.mark.parametrize(
+    "args,expected",
+    [
+        (["--destination", "postgres"], "missing destination configuration"),
+        (["--destination", "nosuchdest"], "unknown destination 'nosuchdest': use a dlt destination name"),
+    ],
+)
+def test_destination_mistakes_are_one_line_errors(emulator, monkeypatch, args: List[str], expected: str) -> None:
+    for key in [k for k in os.environ if k.startswith("DESTINATION__")]:
+        monkeypatch.delenv(key)
+    configure_env(monkeypatch, emulator)
+    code, _, err = run_cli("--modules", "Leads", *args)
+    assert code == 2
+    assert expected in err.strip().splitlines()[-1] and "Traceback" not in err
+    assert "Zoho credentials" not in err
