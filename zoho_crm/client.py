@@ -90,6 +90,7 @@ class ZohoClient:
         self.stats = stats
         self.rejected_params: Set[str] = set()  # optional query parameters this Zoho refused
         self.optional_modules: Set[str] = set()  # modules the user did not name: skipped if unreadable
+        self.single_fetch_modules: Set[str] = set()  # modules whose ?ids= answer lacks subforms (fetched one by one)
         self.rest = RESTClient(base_url=f"{self.api_base_url}/crm/{API_VERSION}", auth=auth, session=auth.session)
 
     def paginate(

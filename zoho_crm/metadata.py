@@ -2,7 +2,7 @@
 
 import logging
 import threading
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional, Set
 
 from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.extract.hints import TResourceNestedHints, make_nested_hints
@@ -10,6 +10,7 @@ from dlt.extract.hints import TResourceNestedHints, make_nested_hints
 from .client import ZohoClient
 from .errors import ZohoApiError
 from .schema import TFieldMeta, column_hints, subform_module
+from .settings import DETAIL_ONLY_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,10 @@ class OrgMetadata:
                 ex.code,
             )
             return []
+
+    def detail_only_fields(self, module: str) -> Set[str]:
+        """Fields Zoho returns only when fetching records (subforms, line items, multi-select lookups)."""
+        return {str(f["api_name"]) for f in self.fields(module) if f.get("data_type") in DETAIL_ONLY_TYPES}
 
     def field_names(self, module: str) -> List[str]:
         """API names of the fields that carry values (virtual fields have none)."""

@@ -146,7 +146,8 @@ def records_by_ids(batch: List[TDataItem], metadata: OrgMetadata, module: str) -
     ever typed by inference first: parallel batches arrive in any order.
     """
     columns, nested = metadata.hints(module)
-    records = [drop_nulls(r, columns) for r in fetch_records(metadata, module, [row["id"] for row in batch])]
+    fetched = with_detail_only_fields(metadata, module, fetch_records(metadata, module, [row["id"] for row in batch]))
+    records = [drop_nulls(r, columns) for r in fetched]
     columns = {**columns, **json_hints_for_scalar_lists(records, columns)}
     return dlt.mark.with_hints(records, dlt.mark.make_hints(columns=columns, nested_hints=nested or None))
 
@@ -166,6 +167,28 @@ def _drop_nested_nulls(value: Any) -> Any:
     if isinstance(value, list):
         return [_drop_nested_nulls(v) for v in value]
     return value
+
+
+def with_detail_only_fields(metadata: OrgMetadata, module: str, records: List[TDataItem]) -> List[TDataItem]:
+    """Make sure subforms, line items and multi-select lookups are there.
+
+    Zoho documents them only for single-record fetches; whether `?ids=` counts as one is unconfirmed. When an
+    `?ids=` answer lacks every such field, this module's records are fetched one by one (1 credit each).
+    """
+    detail_only = metadata.detail_only_fields(module)
+    client = metadata.client
+    if not detail_only or not records:
+        return records
+    if module not in client.single_fetch_modules:
+        if any(name in record for record in records for name in detail_only):
+            return records
+        client.single_fetch_modules.add(module)
+        logger.warning(
+            "Zoho's ?ids= answer for %s lacks %s: fetching its records one by one (1 API credit each)",
+            module,
+            ", ".join(sorted(detail_only)),
+        )
+    return [r for record in records for r in client.get_data(f"{module}/{record['id']}", kind="record", module=module)]
 
 
 def fetch_records(metadata: OrgMetadata, module: str, ids: List[str]) -> List[TDataItem]:

@@ -114,3 +114,5 @@ LOADABLE_TYPES = ("default", "custom")  # generated_type of modules that `module
 UNREADABLE_CODES = frozenset(
     {"NO_PERMISSION", "NOT_SUPPORTED", "OAUTH_SCOPE_MISMATCH", "INVALID_MODULE", "FEATURE_NOT_SUPPORTED"}
 )
+# Fields Zoho documents as returned only when fetching specific records
+DETAIL_ONLY_TYPES = frozenset({"subform", "multiselectlookup", "multiuserlookup"})
