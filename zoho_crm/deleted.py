@@ -14,8 +14,9 @@ from dlt.common.typing import TDataItem
 
 from .client import ApiCallStats, ZohoClient
 from .errors import ZohoApiError
-from .resources import if_modified_since, server_second, to_utc, unless_unreadable
+from .resources import unless_unreadable
 from .settings import DELETED_CURSOR, DELETED_FLAG, DELETED_RETENTION_DAYS, DELETED_TABLE, PER_PAGE
+from .timestamps import if_modified_since, server_second, to_utc
 
 logger = logging.getLogger(__name__)
 TOMBSTONES = ApiCallStats()  # deletion markers written per module table in this process (for the run summary)

@@ -1,44 +1,29 @@
 """Resource functions: list modified record ids (incremental on Modified_Time), then fetch records by ids."""
 
 import logging
-from email.utils import parsedate_to_datetime
-from typing import Any, Container, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import dlt
 import pendulum
 from dlt.common.typing import TDataItem
-from requests import Response
 
 from .client import ZohoClient
 from .errors import ZohoApiError
 from .metadata import OrgMetadata
-from .schema import json_hints_for_scalar_lists
+from .schema import drop_nulls, json_hints_for_scalar_lists
 from .settings import (
     COMMON_LIST_PARAMS,
     CURSOR_FIELD,
     EXTRA_LIST_PARAMS,
-    IMS_OVERLAP_SECONDS,
     LIST_FIELDS,
     MAX_FIELDS_PER_CALL,
     PER_PAGE,
     RESTART_LISTING_CODES,
     UNREADABLE_CODES,
 )
+from .timestamps import if_modified_since, server_second, to_utc
 
-EPOCH = pendulum.datetime(1970, 1, 1, tz="UTC")
 logger = logging.getLogger(__name__)
-
-
-def to_utc(value: str) -> pendulum.DateTime:
-    """A Zoho datetime (ISO-8601 with the user's offset) as a UTC instant."""
-    return pendulum.parse(value).in_tz("UTC")
-
-
-def if_modified_since(since: Optional[pendulum.DateTime]) -> Dict[str, str]:
-    """The `If-Modified-Since` header for a cursor: a little before it, or none for a full listing."""
-    if since is None or since <= EPOCH:
-        return {}
-    return {"If-Modified-Since": since.subtract(seconds=IMS_OVERLAP_SECONDS).in_tz("UTC").isoformat()}
 
 
 def module_params(client: ZohoClient, module: str) -> Dict[str, str]:
@@ -152,23 +137,6 @@ def records_by_ids(batch: List[TDataItem], metadata: OrgMetadata, module: str) -
     return dlt.mark.with_hints(records, dlt.mark.make_hints(columns=columns, nested_hints=nested or None))
 
 
-def drop_nulls(record: TDataItem, keep: Container[str] = ()) -> TDataItem:
-    """Remove null values, except top-level keys in `keep` (typed columns), recursively.
-
-    A null carries nothing a missing key does not, and dlt would only warn about untyped all-null columns
-    (null lookups, `$` UI state, empty line-item fields). Typed columns exist through their hints anyway.
-    """
-    return {k: _drop_nested_nulls(v) for k, v in record.items() if v is not None or k in keep}
-
-
-def _drop_nested_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_nested_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nested_nulls(v) for v in value]
-    return value
-
-
 def with_detail_only_fields(metadata: OrgMetadata, module: str, records: List[TDataItem]) -> List[TDataItem]:
     """Make sure subforms, line items and multi-select lookups are there.
 
@@ -221,12 +189,3 @@ def _fetch_in_field_chunks(metadata: OrgMetadata, module: str, params: Dict[str,
         for record in chunk:
             merged.setdefault(record["id"], {}).update(record)
     return list(merged.values())
-
-
-def server_second(response: Response) -> Optional[pendulum.DateTime]:
-    """Zoho's clock (the RFC 1123 `Date` header, whole seconds) as UTC, or None when absent or malformed."""
-    date = response.headers.get("Date")
-    try:
-        return pendulum.instance(parsedate_to_datetime(date)).in_tz("UTC") if date else None
-    except (TypeError, ValueError):
-        return None

@@ -2,9 +2,10 @@
 
 import logging
 import threading
-from typing import Any, Dict, Iterable, List, Optional, Set
+from typing import Any, Container, Dict, Iterable, List, Optional, Set
 
 from dlt.common.schema.typing import TColumnSchema, TTableSchemaColumns
+from dlt.common.typing import TDataItem
 
 from .settings import (
     DEFAULT_CURRENCY_SCALE,
@@ -96,3 +97,20 @@ def _warn_once(data_type: str, field_name: str) -> None:
     logger.warning(
         "Zoho data type %r (field %s) is unknown: typed by its json_type, else inferred", data_type, field_name
     )
+
+
+def drop_nulls(record: TDataItem, keep: Container[str] = ()) -> TDataItem:
+    """Remove null values, except top-level keys in `keep` (typed columns), recursively.
+
+    A null carries nothing a missing key does not, and dlt would only warn about untyped all-null columns
+    (null lookups, `$` UI state, empty line-item fields). Typed columns exist through their hints anyway.
+    """
+    return {k: _drop_nested_nulls(v) for k, v in record.items() if v is not None or k in keep}
+
+
+def _drop_nested_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_nested_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nested_nulls(v) for v in value]
+    return value

@@ -7,8 +7,10 @@ import pendulum
 from dlt.common.typing import TDataItem
 
 from .client import ZohoClient
-from .resources import drop_nulls, if_modified_since, to_utc, unless_unreadable
+from .resources import unless_unreadable
+from .schema import drop_nulls
 from .settings import CURSOR_FIELD, PER_PAGE, USERS
+from .timestamps import if_modified_since, to_utc
 
 
 def users(

@@ -124,7 +124,7 @@ def test_call_counts_are_kept_per_kind() -> None:
 def test_server_clock_is_read_from_the_rfc1123_date_header() -> None:
     from requests import Response
 
-    from zoho_crm.resources import server_second
+    from zoho_crm.timestamps import server_second
 
     response = Response()
     response.headers["Date"] = "Sat, 28 Nov 2026 18:13:06 GMT"

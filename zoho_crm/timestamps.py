@@ -1,0 +1,32 @@
+"""Zoho time: datetimes with the user's offset, the If-Modified-Since header, Zoho's clock (`Date` header)."""
+
+from email.utils import parsedate_to_datetime
+from typing import Dict, Optional
+
+import pendulum
+from requests import Response
+
+from .settings import IMS_OVERLAP_SECONDS
+
+EPOCH = pendulum.datetime(1970, 1, 1, tz="UTC")
+
+
+def to_utc(value: str) -> pendulum.DateTime:
+    """A Zoho datetime (ISO-8601 with the user's offset) as a UTC instant."""
+    return pendulum.parse(value).in_tz("UTC")
+
+
+def if_modified_since(since: Optional[pendulum.DateTime]) -> Dict[str, str]:
+    """The `If-Modified-Since` header for a cursor: a little before it, or none for a full listing."""
+    if since is None or since <= EPOCH:
+        return {}
+    return {"If-Modified-Since": since.subtract(seconds=IMS_OVERLAP_SECONDS).in_tz("UTC").isoformat()}
+
+
+def server_second(response: Response) -> Optional[pendulum.DateTime]:
+    """Zoho's clock (the RFC 1123 `Date` header, whole seconds) as UTC, or None when absent or malformed."""
+    date = response.headers.get("Date")
+    try:
+        return pendulum.instance(parsedate_to_datetime(date)).in_tz("UTC") if date else None
+    except (TypeError, ValueError):
+        return None
