@@ -6,6 +6,7 @@ emulator into `zoho_crm_demo.duckdb`.
 
 import argparse
 import logging
+import os
 import sys
 import time
 from typing import Any, Dict, List, Optional, Tuple
@@ -17,13 +18,14 @@ from dlt.common.destination.exceptions import UnknownDestinationModule
 from dlt.common.exceptions import MissingDependencyException
 from dlt.common.pipeline import LoadInfo
 
-from zoho_crm import zoho_crm_source
+from zoho_crm import resolve_urls, zoho_crm_source
 from zoho_crm.client import API_STATS
 from zoho_crm.deleted import TOMBSTONES
 from zoho_crm.errors import ZohoCrmUserError
-from zoho_crm.settings import TABLE_PREFIX
+from zoho_crm.settings import DEFAULT_DATA_CENTER, TABLE_PREFIX
 
 PIPELINE_NAME = "zoho_crm"
+ORG_STATE_KEY = "zoho_crm_api_base_url"  # local pipeline state: which Zoho API the tables mirror
 DUCKDB_FILE = "zoho_crm.duckdb"
 DEFAULT_DATASET = "zoho_crm_data"  # not "zoho_crm": DuckDB names the catalog after the file
 DEMO_DUCKDB_FILE = "zoho_crm_demo.duckdb"
@@ -68,19 +70,46 @@ def run(args: argparse.Namespace, source_kwargs: Optional[Dict[str, Any]] = None
         kwargs["modules"] = args.modules
     started, before = time.monotonic(), (API_STATS.snapshot(), TOMBSTONES.snapshot())
     source = zoho_crm_source(**kwargs)
-    destination: Any = args.destination or dlt.destinations.duckdb(DUCKDB_FILE)
+    # an absolute path: dlt would resolve a relative one against the directory of the pipeline's first run
+    destination: Any = args.destination or dlt.destinations.duckdb(os.path.abspath(DUCKDB_FILE))
     pipeline = dlt.pipeline(
         pipeline_name=args.pipeline_name, destination=destination, dataset_name=args.dataset, progress=args.progress
     )
+    api_base_url = configured_api_base_url(kwargs)
+    refresh = args.full_refresh or org_changed(pipeline, api_base_url)
     formats = pipeline.destination.capabilities().supported_loader_file_formats
     info = pipeline.run(
         source,
         loader_file_format="parquet" if "parquet" in formats else None,
-        refresh="drop_sources" if args.full_refresh else None,
+        refresh="drop_sources" if refresh else None,
     )
     info.raise_on_failed_jobs()
+    pipeline.set_local_state_val(ORG_STATE_KEY, api_base_url)
     print_summary(pipeline, before, time.monotonic() - started)
     return info
+
+
+def configured_api_base_url(kwargs: Dict[str, Any]) -> str:
+    """The Zoho API domain the source uses, from the explicit arguments or dlt config."""
+    data_center = kwargs.get("data_center") or dlt.config.get("sources.zoho_crm.data_center") or DEFAULT_DATA_CENTER
+    override = kwargs.get("api_base_url") or dlt.config.get("sources.zoho_crm.api_base_url")
+    return resolve_urls(str(data_center), override, None)[0]
+
+
+def org_changed(pipeline: dlt.Pipeline, api_base_url: str) -> bool:
+    """True when this pipeline last loaded another Zoho API domain: its tables and cursors belong to another org."""
+    try:
+        previous = pipeline.get_local_state_val(ORG_STATE_KEY)
+    except KeyError:
+        return False
+    if previous == api_base_url:
+        return False
+    print(
+        f"warning: pipeline {pipeline.pipeline_name} last loaded {previous}, now {api_base_url}: "
+        "dropping its tables and cursors and loading everything",
+        file=sys.stderr,
+    )
+    return True
 
 
 def print_summary(pipeline: dlt.Pipeline, before: Tuple[Dict[str, int], Dict[str, int]], elapsed: float) -> None:
@@ -108,7 +137,7 @@ def run_demo(args: argparse.Namespace) -> None:
     with ZohoEmulator(EmulatorConfig(seed=7, default_records=150, records_per_module={"Deals": 600})) as emu:
         print(f"Zoho emulator running at {emu.base_url}")
         creds = {"client_id": emu.client_id, "client_secret": emu.client_secret, "refresh_token": emu.refresh_token}
-        args.destination = args.destination or dlt.destinations.duckdb(DEMO_DUCKDB_FILE)
+        args.destination = args.destination or dlt.destinations.duckdb(os.path.abspath(DEMO_DUCKDB_FILE))
         args.full_refresh = True
         args.pipeline_name = f"{args.pipeline_name}_demo"
         run(args, {"credentials": creds, "api_base_url": emu.base_url, "accounts_url": emu.base_url})

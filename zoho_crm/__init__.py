@@ -47,7 +47,7 @@ from .settings import (
 from .users import users
 
 logger = logging.getLogger(__name__)
-__all__ = ["ZohoCrmCredentials", "table_name", "zoho_crm_source"]
+__all__ = ["ZohoCrmCredentials", "resolve_urls", "table_name", "zoho_crm_source"]
 
 
 @dlt.source(name="zoho_crm", max_table_nesting=2)

@@ -248,3 +248,15 @@ def test_change_made_in_the_listing_second_is_loaded_at_once_and_refetched_next_
     emu.reset_stats()
     load(monkeypatch, emu, "--modules", "Leads")
     assert emu.stats()["calls"].get("detail", 0) == 0  # then settled
+
+
+def test_pointing_the_pipeline_at_another_zoho_rebuilds_the_mirror(make_emulator, monkeypatch) -> None:
+    first = make_emulator(seed=1, records_per_module={"Leads": 30})
+    load(monkeypatch, first, "--modules", "Leads")
+    second = make_emulator(seed=2, records_per_module={"Leads": 12})
+    configure_env(monkeypatch, second)
+    code, _, err = run_cli("--modules", "Leads")
+    assert code == 0 and "dropping its tables and cursors" in err
+    assert_table_mirrors(second.records("Leads"), "zoho_crm_leads")  # no rows of the first org left
+    code, _, err = run_cli("--modules", "Leads")
+    assert code == 0 and "dropping" not in err
