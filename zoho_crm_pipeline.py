@@ -53,7 +53,10 @@ MISSING_CREDENTIALS = (
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """Command-line flags."""
     parser = argparse.ArgumentParser(description="Load Zoho CRM into DuckDB or any dlt destination.")
-    parser.add_argument("--modules", help="comma-separated module API names (default: config, else 17 modules)")
+    parser.add_argument(
+        "--modules",
+        help="comma-separated module API names, or all (default: config, else the 17 standard modules and Users)",
+    )
     parser.add_argument("--destination", help=f"dlt destination name (default: duckdb file {DUCKDB_FILE})")
     parser.add_argument("--dataset", default=DEFAULT_DATASET, help=f"dataset/schema name (default {DEFAULT_DATASET})")
     parser.add_argument("--full-refresh", action="store_true", help="drop the source's tables and state, reload all")
