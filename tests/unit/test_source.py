@@ -22,6 +22,14 @@ def run(
     return zoho
 
 
+def load_deals(name: str) -> dlt.Pipeline:
+    """Run the source for Deals against whatever the Mocker serves."""
+    source = zoho_crm_source(credentials=CREDS, api_base_url=BASE, accounts_url=BASE, modules=["Deals"])
+    pipeline = dlt.pipeline(name, destination=dlt.destinations.duckdb(f"{name}.duckdb"), dataset_name="z")
+    pipeline.run(source)
+    return pipeline
+
+
 def detail_sizes(zoho: ZohoMock) -> List[int]:
     return sorted((len(r.qs["ids"][0].split(",")) for r in zoho.calls("detail")), reverse=True)
 
@@ -87,9 +95,7 @@ def test_page_token_chain_cut_by_zoho_restarts_from_last_modified_time() -> None
             return original(request, context)
 
         m.get(f"{BASE}/crm/v7/Deals", json=capped)
-        source = zoho_crm_source(credentials=CREDS, api_base_url=BASE, accounts_url=BASE, modules=["Deals"])
-        pipeline = dlt.pipeline("unit_zoho", destination=dlt.destinations.duckdb("unit.duckdb"), dataset_name="z")
-        pipeline.run(source)
+        pipeline = load_deals("capped")
         with pipeline.sql_client() as client:
             count, distinct = client.execute_sql("SELECT count(*), count(DISTINCT id) FROM zoho_crm_deals")[0]
         assert count == distinct == 700
@@ -149,9 +155,7 @@ def test_optional_approved_param_is_dropped_when_zoho_refuses_it() -> None:
             return handler(request, context)
 
         m.get(f"{BASE}/crm/v7/Deals", json=strict)
-        source = zoho_crm_source(credentials=CREDS, api_base_url=BASE, accounts_url=BASE, modules=["Deals"])
-        pipeline = dlt.pipeline("strict", destination=dlt.destinations.duckdb("strict.duckdb"), dataset_name="z")
-        pipeline.run(source)
+        pipeline = load_deals("strict")
         with pipeline.sql_client() as client:
             assert client.execute_sql("SELECT count(*) FROM zoho_crm_deals")[0][0] == 30
         refusals = [r for r in zoho.calls("list") + zoho.calls("detail") if "approved" in r.qs]
