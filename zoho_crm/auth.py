@@ -45,7 +45,6 @@ class ZohoOAuth(OAuth2ClientCredentials):
             self.session = retrying_session()
         super().__post_init__()
         self.lock = threading.Lock()
-        self.refresh_count = 0
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
         request.headers["Authorization"] = f"{AUTH_SCHEME} {self.current_token()}"
@@ -80,7 +79,6 @@ class ZohoOAuth(OAuth2ClientCredentials):
         error = payload.get("error")
         if error or not payload.get("access_token"):
             raise ZohoAuthError(_token_error_message(str(error or f"HTTP {response.status_code}"), payload))
-        self.refresh_count += 1
         self.parse_native_representation(self.parse_access_token(payload))
         expires_in = self.parse_expiration_in_seconds(payload)
         margin = min(TOKEN_EXPIRY_MARGIN_SECONDS, expires_in * 0.1)
