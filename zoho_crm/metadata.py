@@ -16,10 +16,12 @@ logger = logging.getLogger(__name__)
 
 
 class ModuleHints(NamedTuple):
-    """Typed columns of a module table and of its subform child tables (by subform field API name)."""
+    """Typed columns of a module table and of its subform child tables (by subform field API name), and the
+    fields Zoho returns only when fetching records (subforms, line items, multi-select lookups)."""
 
     columns: TTableSchemaColumns
     nested: Dict[str, TResourceNestedHints]
+    detail_only: Set[str]
 
 
 class OrgMetadata:
@@ -76,10 +78,6 @@ class OrgMetadata:
             )
             return []
 
-    def detail_only_fields(self, module: str) -> Set[str]:
-        """Fields Zoho returns only when fetching records (subforms, line items, multi-select lookups)."""
-        return {str(f["api_name"]) for f in self.fields(module) if f.get("data_type") in DETAIL_ONLY_TYPES}
-
     def field_names(self, module: str) -> List[str]:
         """API names of the fields that carry values (virtual fields have none)."""
         return [str(f["api_name"]) for f in self.fields(module) if not f.get("virtual_field")]
@@ -97,7 +95,8 @@ class OrgMetadata:
                     for field, sub in ((f, subform_module(f)) for f in fields)
                     if sub
                 }
-                self._hints[module] = ModuleHints(column_hints(fields), nested)
+                detail_only = {str(f["api_name"]) for f in fields if f.get("data_type") in DETAIL_ONLY_TYPES}
+                self._hints[module] = ModuleHints(column_hints(fields), nested, detail_only)
             return self._hints[module]
 
 

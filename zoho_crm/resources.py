@@ -130,21 +130,22 @@ def records_by_ids(batch: List[TDataItem], metadata: OrgMetadata, module: str) -
     Every batch carries the module's column hints (from field metadata, read once per run), so no batch is
     ever typed by inference first: parallel batches arrive in any order.
     """
-    columns, nested = metadata.hints(module)
-    fetched = with_detail_only_fields(metadata, module, fetch_records(metadata, module, [row["id"] for row in batch]))
+    columns, nested, detail_only = metadata.hints(module)
+    fetched = fetch_records(metadata, module, [row["id"] for row in batch])
+    fetched = with_detail_only_fields(metadata.client, module, detail_only, fetched)
     records = [drop_nulls(r, columns) for r in fetched]
     columns = {**columns, **json_hints_for_scalar_lists(records, columns)}
     return dlt.mark.with_hints(records, dlt.mark.make_hints(columns=columns, nested_hints=nested or None))
 
 
-def with_detail_only_fields(metadata: OrgMetadata, module: str, records: List[TDataItem]) -> List[TDataItem]:
+def with_detail_only_fields(
+    client: ZohoClient, module: str, detail_only: Set[str], records: List[TDataItem]
+) -> List[TDataItem]:
     """Make sure subforms, line items and multi-select lookups are there.
 
     Zoho documents them only for single-record fetches; whether `?ids=` counts as one is unconfirmed. When an
     `?ids=` answer lacks every such field, this module's records are fetched one by one (1 credit each).
     """
-    detail_only = metadata.detail_only_fields(module)
-    client = metadata.client
     if not detail_only or not records:
         return records
     if module not in client.single_fetch_modules:
