@@ -13,6 +13,11 @@ class ZohoCrmUserError(Exception):
     """A problem the user can fix (configuration, credentials, scopes); the message is the fix."""
 
 
+class ZohoCrmStoppedEarly(Exception):
+    """The run stopped before finishing with nothing lost (credit budget, Zoho's daily limit, another run in
+    progress): what was fetched is loaded and the next run continues from there. The runner exits with code 3."""
+
+
 class ZohoConfigError(ZohoCrmUserError, ValueError):
     """Invalid configuration value."""
 

@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency-limit", type=int, default=None, help="429 above N requests in flight")
     p.add_argument("--rate-429", type=float, default=0.0, help="fraction of /crm requests answered 429")
     p.add_argument("--rate-500", type=float, default=0.0, help="fraction of /crm requests answered 500")
+    p.add_argument("--rate-drop", type=float, default=0.0, help="fraction of /crm connections closed unanswered")
+    p.add_argument("--rate-truncate", type=float, default=0.0, help="fraction of /crm answers cut mid-body")
+    p.add_argument("--fault-seed", type=int, default=0, help="seed of the fault sequence")
+    p.add_argument("--throttle-messages", choices=["specific", "documented"], default="specific",
+                   help="429 messages: name only the cause, or Zoho's documented text naming both")
     p.add_argument("--daily-credit-budget", type=int, default=None, help="rolling 24 h credit budget")
     p.add_argument("--bulk-delay", type=float, default=1.0, help="seconds until a Bulk Read job completes")
     p.add_argument("--ims-inclusive", action="store_true", help="If-Modified-Since keeps Modified_Time >= header")
@@ -50,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     cfg = EmulatorConfig(port=a.port, seed=a.seed, default_records=a.records, records_per_module=a.records_per_module,
                          tz_offset=a.tz_offset, token_lifetime=a.token_lifetime, start_time=a.start_time,
                          latency_ms=a.latency_ms, concurrency_limit=a.concurrency_limit, rate_429=a.rate_429,
-                         rate_500=a.rate_500, daily_credit_budget=a.daily_credit_budget, bulk_delay=a.bulk_delay,
+                         rate_500=a.rate_500, rate_drop=a.rate_drop, rate_truncate=a.rate_truncate,
+                         fault_seed=a.fault_seed, throttle_messages=a.throttle_messages,
+                         daily_credit_budget=a.daily_credit_budget, bulk_delay=a.bulk_delay,
                          ims_inclusive=a.ims_inclusive)
     emu = ZohoEmulator(cfg).start()
     print(json.dumps({"base_url": emu.base_url, "client_id": emu.client_id, "client_secret": emu.client_secret,

@@ -152,6 +152,18 @@ class EmulatorConfig:
     """Fraction of /crm requests answered 500 INTERNAL_ERROR."""
     rate_drop: float = 0.0
     """Fraction of /crm requests whose connection is closed without a response."""
+    rate_truncate: float = 0.0
+    """Fraction of /crm requests answered with a full Content-Length but only half the body, then closed."""
+    rate_502_html: float = 0.0
+    """Fraction of /crm requests answered by a proxy's HTML ``502 Bad Gateway`` page instead of Zoho."""
+    rate_invalid_json: float = 0.0
+    """Fraction of /crm requests answered HTTP 200 with a body that is not valid JSON."""
+    fault_kinds: set[str] | None = None
+    """Call kinds (list, detail, deleted, …) the injected faults apply to; None = every /crm call."""
+    throttle_messages: str = "specific"
+    """Messages of 429 TOO_MANY_REQUESTS: "specific" names only the cause (concurrency limit, 24-hour credit
+    limit, or an ambiguous "Too many requests" for injected 429s); "documented" answers every 429 with Zoho's
+    documented message naming both causes (the exact per-cause wording is UNCONFIRMED, reference §8.4)."""
 
     # --- Bulk Read ----------------------------------------------------------------------------------------
     bulk_delay: float = 1.0

@@ -21,6 +21,18 @@ if TYPE_CHECKING:
 
 DROP = object()
 """Sentinel: close the connection without answering."""
+BAD_GATEWAY_PAGE = (
+    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
+    b"</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+DAILY_LIMIT_MESSAGE = "Number of API requests for the 24 hour period is exceeded"
+CONCURRENCY_MESSAGE = "The concurrency limit of the user for the app is exceeded"
+AMBIGUOUS_429_MESSAGE = "Too many requests"
+DOCUMENTED_429_MESSAGE = f"{DAILY_LIMIT_MESSAGE} or the {CONCURRENCY_MESSAGE[4:]}"
+
+
+class Truncated(tuple):
+    """(status, body, headers) to send with the full Content-Length but only half the body, then close."""
 
 Handler = Callable[[Request, "re.Match[str]"], tuple[str, Response]]
 LOGGED_HEADERS = ("If-Modified-Since", "Content-Type")
@@ -176,8 +188,8 @@ class Core:
                 acct.call(kind)
                 if cfg.concurrency_limit is not None and inflight > cfg.concurrency_limit:
                     acct.fault("concurrency_429")
-                    raise too_many_requests("The concurrency limit of the user for the app is exceeded")
-                fault, latency = emu.faults.draw()
+                    raise too_many_requests(throttle_message(cfg.throttle_messages, CONCURRENCY_MESSAGE))
+                fault, latency = emu.faults.draw(kind)
                 if latency > 0:
                     time.sleep(latency)
                 if fault == "drop":
@@ -186,14 +198,24 @@ class Core:
                     return DROP
                 if fault == "429":
                     acct.fault("injected_429")
-                    raise too_many_requests("Too many requests", cfg.retry_after)
+                    raise too_many_requests(throttle_message(cfg.throttle_messages, AMBIGUOUS_429_MESSAGE),
+                                            cfg.retry_after)
                 if fault == "500":
                     acct.fault("injected_500")
                     raise ZohoError(500, "INTERNAL_ERROR", "Internal server error occurred.")
+                if fault == "502_html":
+                    acct.fault("html_502")
+                    status = 502
+                    return 502, BAD_GATEWAY_PAGE, {"Content-Type": "text/html"}
+                if fault == "invalid_json":
+                    acct.fault("invalid_json")
+                    status = 200
+                    return 200, b'{"data":[{"id":"1", "Modified_Time": 2024-', {
+                        "Content-Type": "application/json;charset=UTF-8"}
                 now = emu.store.clock.epoch()
                 if cfg.daily_credit_budget is not None and acct.used_24h(now) >= cfg.daily_credit_budget:
                     acct.fault("budget_429")
-                    raise too_many_requests("Number of API requests for the 24 hour period is exceeded")
+                    raise too_many_requests(throttle_message(cfg.throttle_messages, DAILY_LIMIT_MESSAGE))
                 token = emu.oauth.authenticate(headers.get("authorization"), now)
                 if handler is None:
                     raise ZohoError(400, "INVALID_REQUEST_METHOD", "The http request method type is not a valid one")
@@ -201,6 +223,9 @@ class Core:
                 _, (status, payload, extra) = handler(req, match)
                 if status < 400:
                     acct.charge(kind, cfg.credits.get(kind, 0), now)
+                if fault == "truncate":
+                    acct.fault("truncate")
+                    return Truncated((status, encode(payload), {**content_type(payload), **extra}))
                 return status, encode(payload), {**content_type(payload), **extra}
             except ZohoError as e:
                 status = e.status
@@ -214,6 +239,11 @@ class Core:
         finally:
             acct.leave()
             self.log(method, path, kind, params, headers, status)
+
+
+def throttle_message(mode: str, specific: str) -> str:
+    """The message of a 429: the cause's own wording, or Zoho's documented one naming both causes."""
+    return DOCUMENTED_429_MESSAGE if mode == "documented" else specific
 
 
 def encode(payload: Any) -> bytes:
@@ -260,6 +290,10 @@ def make_handler(core: Core) -> type[BaseHTTPRequestHandler]:
             if status not in (204, 304):
                 self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
+            if isinstance(result, Truncated) and status not in (204, 304):
+                self.wfile.write(payload[: len(payload) // 2])
+                self.close_connection = True
+                return
             if status not in (204, 304) and self.command != "HEAD":
                 self.wfile.write(payload)
 

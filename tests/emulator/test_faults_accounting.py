@@ -103,3 +103,34 @@ def test_latency_range(factory: Any) -> None:
     _emu, api = factory(latency_ms=(50, 60))
     r = api.get("/crm/v7/users")
     assert r.elapsed.total_seconds() >= 0.05
+
+
+def test_truncated_answer_sends_half_the_body_then_closes(factory: Any) -> None:
+    emu, api = factory(rate_truncate=1.0, fault_kinds={"users"})
+    assert api.token  # the token call is not a /crm call: never faulted
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        api.get("/crm/v7/users")
+    assert emu.stats()["faults"]["truncate"] == 1
+
+
+def test_proxy_502_page_and_invalid_json_answers(factory: Any) -> None:
+    emu, api = factory(rate_502_html=1.0, fault_kinds={"list"})
+    r = api.get("/crm/v7/Leads", {"fields": "Last_Name"})
+    assert r.status_code == 502 and r.headers["Content-Type"] == "text/html" and b"502 Bad Gateway" in r.content
+    assert api.get("/crm/v7/users").status_code == 200  # other kinds are not faulted
+    emu.config.rate_502_html, emu.config.rate_invalid_json = 0.0, 1.0
+    r = api.get("/crm/v7/Leads", {"fields": "Last_Name"})
+    assert r.status_code == 200
+    with pytest.raises(ValueError):
+        r.json()
+
+
+def test_throttle_messages_name_the_cause_or_both(factory: Any) -> None:
+    emu, api = factory(daily_credit_budget=1)
+    assert api.get("/crm/v7/users").status_code == 200
+    assert "24 hour" in api.get("/crm/v7/users").json()["message"]
+    emu.config.rate_429, emu.config.daily_credit_budget = 1.0, None
+    assert api.get("/crm/v7/users").json()["message"] == "Too many requests"
+    emu.config.throttle_messages = "documented"
+    message = api.get("/crm/v7/users").json()["message"]
+    assert "24 hour" in message and "concurrency limit" in message
