@@ -25,6 +25,7 @@ from zoho_crm.settings import DEFAULT_DATA_CENTER, TABLE_PREFIX
 PIPELINE_NAME = "zoho_crm"
 ORG_STATE_KEY = "zoho_crm_api_base_url"  # local pipeline state: which Zoho API the tables mirror
 DUCKDB_FILE = "zoho_crm.duckdb"
+COMPRESSION_KEY = "data_writer.disable_compression"
 DEFAULT_DATASET = "zoho_crm_data"  # not "zoho_crm": DuckDB names the catalog after the file
 DEMO_DUCKDB_FILE = "zoho_crm_demo.duckdb"
 DEMO_QUERIES = {
@@ -66,6 +67,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace, source_kwargs: Optional[Dict[str, Any]] = None) -> LoadInfo:
     """Build the source and pipeline from the flags, run it and print the summary."""
+    uncompressed_intermediate_files()
     kwargs = dict(source_kwargs or {})
     if args.modules:
         kwargs["modules"] = args.modules
@@ -88,6 +90,13 @@ def run(args: argparse.Namespace, source_kwargs: Optional[Dict[str, Any]] = None
     pipeline.set_local_state_val(ORG_STATE_KEY, api_base_url)
     print_summary(pipeline, ledger, time.monotonic() - started)
     return info
+
+
+def uncompressed_intermediate_files() -> None:
+    """dlt gzips the files passed from extract to normalize; for this source that costs more CPU than the disk it
+    saves (parquet load files compress anyway). An explicit `data_writer.disable_compression` wins."""
+    if dlt.config.get(COMPRESSION_KEY) is None:
+        dlt.config[COMPRESSION_KEY] = True
 
 
 def configured_api_base_url(kwargs: Dict[str, Any]) -> str:

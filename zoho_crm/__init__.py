@@ -129,9 +129,7 @@ def zoho_crm_source(
 
     for module in wanted:
         if module == USERS:
-            yield dlt.resource(
-                users, name=table_name(USERS), write_disposition="merge", primary_key="id", parallelized=True
-            )(
+            yield dlt.resource(users, name=table_name(USERS), write_disposition="merge", primary_key="id")(
                 metadata.client,
                 dlt.sources.incremental(CURSOR_FIELD, initial_value=start, on_cursor_value_missing="include"),
             )
@@ -158,9 +156,7 @@ def module_resources(
     # whichever resource reaches it first in a run
     tombstone_column = {DELETED_FLAG: {"data_type": "bool", "hard_delete": True, "nullable": True}}
     columns = {CURSOR_FIELD: {"dedup_sort": "desc"}, **(tombstone_column if delete_mode == "hard" else {})}
-    ids = dlt.resource(
-        modified_record_ids, name=f"{table}_ids", selected=False, primary_key="id", parallelized=True
-    )(
+    ids = dlt.resource(modified_record_ids, name=f"{table}_ids", selected=False, primary_key="id")(
         metadata.client,
         module,
         ids_per_request,
@@ -176,9 +172,9 @@ def module_resources(
         columns=columns,
     )(metadata, module)
 
-    deletions = dlt.resource(
-        deleted_records, name=f"{table}_deletions", selected=False, primary_key="id", parallelized=True
-    )(metadata.client, module, dlt.sources.incremental(DELETED_CURSOR, initial_value=start))
+    deletions = dlt.resource(deleted_records, name=f"{table}_deletions", selected=False, primary_key="id")(
+        metadata.client, module, dlt.sources.incremental(DELETED_CURSOR, initial_value=start)
+    )
     yield deletions | dlt.transformer(
         deletion_log,
         name=f"{table}_deleted_log",

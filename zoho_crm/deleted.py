@@ -15,8 +15,8 @@ from dlt.common.typing import TDataItem
 from .client import ZohoClient
 from .errors import ZohoApiError
 from .ledger import RunLedger
-from .readable import unless_unreadable
-from .settings import DELETED_CURSOR, DELETED_FLAG, DELETED_RETENTION_DAYS, DELETED_TABLE, PER_PAGE, TABLE_PREFIX
+from .settings import DELETED_CURSOR, DELETED_FLAG, DELETED_RETENTION_DAYS, DELETED_TABLE, PER_PAGE
+from .streams import in_extract_pool, unless_unreadable
 from .timestamps import if_modified_since, server_second, to_utc
 
 logger = logging.getLogger(__name__)
@@ -33,11 +33,11 @@ def deleted_records(
     deleted: dlt.sources.incremental[pendulum.DateTime] = dlt.sources.incremental(DELETED_CURSOR),
 ) -> Iterator[List[TDataItem]]:
     """Yield pages of `{module, id, display_name, type, deleted_time, deleted_by, created_by}` since the cursor."""
-    # runs in dlt's extract pool (a parallel resource): name the resource, dlt cannot find it from a worker thread
-    state = dlt.current.resource_state(f"{TABLE_PREFIX}{module.lower()}_deletions")
+    state = dlt.current.resource_state()
     warn_if_deletions_may_be_lost(module, state.get("last_sync"))
     synced_at: List[pendulum.DateTime] = []
-    yield from unless_unreadable(client, module, _deleted_pages(client, module, deleted.start_value, synced_at))
+    pages = _deleted_pages(client, module, deleted.start_value, synced_at)
+    yield from in_extract_pool(unless_unreadable(client, module, pages))
     # committed with the load package, so it records the last *successful* deletion sync
     state["last_sync"] = (synced_at[0] if synced_at else pendulum.now("UTC")).isoformat()
 

@@ -14,7 +14,6 @@ from dlt.common.typing import TDataItem
 from .client import ZohoClient
 from .errors import ZohoApiError
 from .metadata import OrgMetadata
-from .readable import unless_unreadable
 from .records import shape_records
 from .settings import (
     COMMON_LIST_PARAMS,
@@ -25,6 +24,7 @@ from .settings import (
     PER_PAGE,
     RESTART_LISTING_CODES,
 )
+from .streams import in_extract_pool, unless_unreadable
 from .timestamps import if_modified_since, server_second, to_utc
 
 logger = logging.getLogger(__name__)
@@ -52,9 +52,8 @@ def modified_record_ids(
     modified: dlt.sources.incremental[pendulum.DateTime] = dlt.sources.incremental(CURSOR_FIELD),
 ) -> Iterator[List[TDataItem]]:
     """Yield batches of `{id, Modified_Time}` rows of records modified since the cursor, oldest first."""
-    yield from unless_unreadable(
-        client, module, _modified_batches(client, module, ids_per_request, modified.start_value)
-    )
+    batches = _modified_batches(client, module, ids_per_request, modified.start_value)
+    yield from in_extract_pool(unless_unreadable(client, module, batches))
 
 
 def _modified_batches(

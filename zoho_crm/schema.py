@@ -104,30 +104,19 @@ def drop_nulls(record: TDataItem, keep: Container[str] = ()) -> TDataItem:
 
     A null carries nothing a missing key does not, and dlt would only warn about untyped all-null columns
     (null lookups, `$` UI state, empty line-item fields). Typed columns exist through their hints anyway.
-    Runs on every record: plain loops, no recursion into scalars.
+    Runs on every record: comprehensions, and no call for scalar values.
     """
-    out = {}
-    for key, value in record.items():
-        if value is None:
-            if key in keep:
-                out[key] = None
-        elif type(value) is dict:
-            out[key] = _drop_nested_nulls(value)
-        elif type(value) is list:
-            out[key] = [_drop_nested_nulls(v) if type(v) is dict else v for v in value]
-        else:
-            out[key] = value
-    return out
+    return {
+        key: (_without_nulls(value) if type(value) in _CONTAINERS else value)
+        for key, value in record.items()
+        if value is not None or key in keep
+    }
 
 
-def _drop_nested_nulls(value: Dict[str, Any]) -> Dict[str, Any]:
-    out = {}
-    for key, item in value.items():
-        if item is None:
-            continue
-        if type(item) is dict:
-            item = _drop_nested_nulls(item)
-        elif type(item) is list:
-            item = [_drop_nested_nulls(v) if type(v) is dict else v for v in item]
-        out[key] = item
-    return out
+_CONTAINERS = frozenset({dict, list})
+
+
+def _without_nulls(value: Any) -> Any:
+    if type(value) is dict:
+        return {k: (_without_nulls(v) if type(v) in _CONTAINERS else v) for k, v in value.items() if v is not None}
+    return [(_without_nulls(v) if type(v) in _CONTAINERS else v) for v in value]
