@@ -19,7 +19,7 @@ from dlt.common.exceptions import MissingDependencyException
 from dlt.common.pipeline import LoadInfo
 
 from zoho_crm import RunLedger, resolve_urls, zoho_crm_source
-from zoho_crm.errors import ZohoCrmUserError
+from zoho_crm.errors import ZohoCrmStoppedEarly, ZohoCrmUserError
 from zoho_crm.settings import DEFAULT_DATA_CENTER, TABLE_PREFIX
 
 PIPELINE_NAME = "zoho_crm"
@@ -181,8 +181,31 @@ def user_error(exc: BaseException) -> Optional[str]:
     return None
 
 
+def root_cause(exc: BaseException) -> BaseException:
+    """The innermost exception of a chain (dlt wraps resource errors in PipelineStepFailed and friends)."""
+    seen = {id(exc)}
+    while True:
+        inner = exc.__cause__ or getattr(exc, "exception", None) or exc.__context__
+        if inner is None or id(inner) in seen:
+            return exc
+        seen.add(id(inner))
+        exc = inner
+
+
+def stopped_early(exc: BaseException) -> Optional[str]:
+    """The one line of a run that stopped early with nothing lost (exit code 3), found in the exception chain."""
+    seen = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ZohoCrmStoppedEarly):
+            return str(current)
+        current = current.__cause__ or current.__context__ or getattr(current, "exception", None)
+    return None
+
+
 def main(argv: Optional[List[str]] = None) -> int:
-    """Entry point: 0 on success, 2 on a user-fixable error, 1 on anything else."""
+    """Entry point: 0 on success, 2 on a user-fixable error, 3 when stopped early with nothing lost, 1 otherwise."""
     args = parse_args(argv)
     source_logger = logging.getLogger("zoho_crm")
     if not source_logger.handlers:
@@ -196,11 +219,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
+        stopped = stopped_early(exc)
+        if stopped:
+            print(stopped, file=sys.stderr)
+            return 3
         message = user_error(exc)
         if message:
             print(f"error: {message}", file=sys.stderr)
             return 2
-        print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+        cause = root_cause(exc)
+        print(f"error: {type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}", file=sys.stderr)
         return 1
     return 0
 

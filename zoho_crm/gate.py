@@ -29,7 +29,13 @@ from requests.adapters import HTTPAdapter
 from requests.exceptions import ChunkedEncodingError, ConnectionError, ContentDecodingError, Timeout
 from requests.hooks import default_hooks, dispatch_hook
 
-from .errors import ZohoDailyLimitError, ZohoInvalidResponseError, ZohoNetworkError, ZohoThrottledError
+from .errors import (
+    ZohoCrmStoppedEarly,
+    ZohoDailyLimitError,
+    ZohoInvalidResponseError,
+    ZohoNetworkError,
+    ZohoThrottledError,
+)
 from .ledger import RunLedger, TCallKey, classify_call
 from .settings import CONCURRENCY_WORDS, DAILY_LIMIT_WORDS, MAX_RETRY_WAIT_SECONDS, UNREACHABLE_ATTEMPTS
 
@@ -144,6 +150,7 @@ class ZohoGate:
         self.backoff_base = max(backoff_base, 0.001)
         self.backoff_cap = max(min(backoff_cap, MAX_RETRY_WAIT_SECONDS), self.backoff_base)
         self.reached = False  # an answer came back: later connection failures are blips, not a wrong URL
+        self.stopped: Optional[ZohoCrmStoppedEarly] = None  # set once the run must stop: no call is sent after it
         self._sleep = sleep
         self._clock = clock
 
@@ -159,6 +166,8 @@ class ZohoGate:
         while True:
             attempt += 1
             with self.limit.slot() as epoch:
+                if self.stopped is not None:  # checked with the slot held: no call leaves after the stop
+                    raise self.stopped
                 response, error = _attempt(transmit)
             reason = failure_reason(key, response, error)
             if reason is None:
@@ -169,7 +178,8 @@ class ZohoGate:
                 return response
             if reason == "daily_limit":
                 self.ledger.record_call(key, False)
-                raise ZohoDailyLimitError(_zoho_message(response))
+                self.stopped = ZohoDailyLimitError(_zoho_message(response))
+                raise self.stopped
             if reason == "throttled":
                 self.limit.throttled(epoch)
             if error is not None and not self.reached and attempt >= UNREACHABLE_ATTEMPTS:
@@ -192,7 +202,8 @@ class ZohoGate:
         self, key: TCallKey, reason: str, elapsed: float, response: Optional[Response], error: Any
     ) -> Response:
         if reason == "throttled":
-            raise ZohoThrottledError(elapsed)
+            self.stopped = ZohoThrottledError(elapsed)
+            raise self.stopped
         if response is None:
             raise ZohoNetworkError(key[0], elapsed, error)
         if reason == "invalid_json":
