@@ -19,8 +19,13 @@ from dlt.common.pipeline import LoadInfo
 from zoho_crm import lakehouse, resolve_urls, zoho_crm_source
 from zoho_crm.client import API_STATS
 from zoho_crm.deleted import TOMBSTONES
-from zoho_crm.destination import DEFAULT_DATASET, TABLE_FORMATS, resolve_dataset, resolve_destination
-from zoho_crm.destination import resolve_table_format
+from zoho_crm.destination import (
+    DEFAULT_DATASET,
+    TABLE_FORMATS,
+    resolve_dataset,
+    resolve_destination,
+    resolve_table_format,
+)
 from zoho_crm.errors import ZohoCrmUserError
 from zoho_crm.settings import DEFAULT_DATA_CENTER, TABLE_PREFIX
 
