@@ -19,7 +19,7 @@ from dlt.pipeline.configuration import PipelineConfiguration
 from .errors import ZohoConfigError
 
 DEFAULT_DATASET = "zoho_crm_data"  # not "zoho_crm": DuckDB names the catalog after the file
-TABLE_FORMATS = ("delta", "iceberg")
+TABLE_FORMATS = ("delta",)  # iceberg: dlt 1.31 merges it, but applies neither hard_delete nor child row removal
 
 
 def pipeline_config(pipeline_name: str) -> PipelineConfiguration:
