@@ -85,11 +85,10 @@ def apply_deletions(pipeline: dlt.Pipeline, load_ids: Sequence[str], table_forma
             if root_table is None:
                 continue
             written = _written_roots(root_table, load_ids)
-            if written.num_rows == 0:
-                continue
-            for child in nested:
-                _delete_orphans(_open(client, child), written)
-            if has_flag:
+            if written.num_rows:
+                for child in nested:
+                    _delete_orphans(_open(client, child), written)
+            if has_flag:  # all flagged rows, so a run that stopped before this step is caught up
                 _delete_flagged(root_table, flag)
 
 
