@@ -8,7 +8,7 @@ import argparse
 import logging
 import sys
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 import dlt
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
@@ -16,9 +16,7 @@ from dlt.common.destination.exceptions import UnknownDestinationModule
 from dlt.common.exceptions import MissingDependencyException
 from dlt.common.pipeline import LoadInfo
 
-from zoho_crm import lakehouse, resolve_urls, zoho_crm_source
-from zoho_crm.client import API_STATS
-from zoho_crm.deleted import TOMBSTONES
+from zoho_crm import RunLedger, lakehouse, resolve_urls, zoho_crm_source
 from zoho_crm.destination import (
     DEFAULT_DATASET,
     TABLE_FORMATS,
@@ -87,10 +85,10 @@ def run(
     kwargs = dict(source_kwargs or {})
     if args.modules:
         kwargs["modules"] = args.modules
-    started, before = time.monotonic(), (API_STATS.snapshot(), TOMBSTONES.snapshot())
+    started, ledger = time.monotonic(), RunLedger()
     pipeline = pipeline or build_pipeline(args)
     table_format = resolve_table_format(pipeline, args.table_format)
-    source = zoho_crm_source(**kwargs)
+    source = zoho_crm_source(**kwargs, ledger=ledger)
     if table_format:
         lakehouse.prepare_source(source)
     api_base_url = configured_api_base_url(kwargs)
@@ -106,7 +104,7 @@ def run(
     if table_format:
         lakehouse.apply_deletions(pipeline, info.loads_ids, table_format)
     pipeline.set_local_state_val(ORG_STATE_KEY, api_base_url)
-    print_summary(pipeline, before, time.monotonic() - started)
+    print_summary(pipeline, ledger, time.monotonic() - started)
     return info
 
 
@@ -133,22 +131,24 @@ def org_changed(pipeline: dlt.Pipeline, api_base_url: str) -> bool:
     return True
 
 
-def print_summary(pipeline: dlt.Pipeline, before: Tuple[Dict[str, int], Dict[str, int]], elapsed: float) -> None:
-    """Rows loaded (and records deleted) per table, API calls made by kind, elapsed time."""
+def print_summary(pipeline: dlt.Pipeline, ledger: RunLedger, elapsed: float) -> None:
+    """Rows loaded (and records deleted) per table, API calls and credits by kind, retries, elapsed time."""
     trace = pipeline.last_trace
     counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
-    calls, deletions = _since(API_STATS.snapshot(), before[0]), _since(TOMBSTONES.snapshot(), before[1])
+    deletions = ledger.tombstones
     tables = {t: n - deletions.get(t, 0) for t, n in sorted(counts.items()) if t.startswith(TABLE_PREFIX)}
     print(f"Loaded {sum(tables.values())} rows into {pipeline.dataset_name} ({pipeline.destination.destination_name})")
     for table, rows in tables.items():
         deleted = f"  ({deletions[table]} deleted)" if deletions.get(table) else ""
         print(f"  {table:<48} {rows:>9}{deleted}")
+    calls = ledger.calls_by_kind()
     print(f"API calls: {sum(calls.values())} ({', '.join(f'{k} {n}' for k, n in sorted(calls.items())) or 'none'})")
+    credits = ", ".join(f"{k} {n}" for k, n in sorted(ledger.credits_by_kind().items()) if n) or "none"
+    remaining = f", {ledger.credits_remaining} left today" if ledger.credits_remaining is not None else ""
+    print(f"API credits: {ledger.credits_total()} ({credits}{remaining})")
+    if ledger.retries:
+        print(f"Retried: {', '.join(f'{k} {n}' for k, n in sorted(ledger.retries.items()))}")
     print(f"Elapsed: {elapsed:.1f} s")
-
-
-def _since(now: Dict[str, int], was: Dict[str, int]) -> Dict[str, int]:
-    return {k: n - was.get(k, 0) for k, n in now.items() if n - was.get(k, 0)}
 
 
 def run_demo(args: argparse.Namespace) -> None:

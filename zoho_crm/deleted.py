@@ -12,14 +12,14 @@ import dlt
 import pendulum
 from dlt.common.typing import TDataItem
 
-from .client import ApiCallStats, ZohoClient
+from .client import ZohoClient
 from .errors import ZohoApiError
-from .resources import unless_unreadable
-from .settings import DELETED_CURSOR, DELETED_FLAG, DELETED_RETENTION_DAYS, DELETED_TABLE, PER_PAGE
+from .ledger import RunLedger
+from .readable import unless_unreadable
+from .settings import DELETED_CURSOR, DELETED_FLAG, DELETED_RETENTION_DAYS, DELETED_TABLE, PER_PAGE, TABLE_PREFIX
 from .timestamps import if_modified_since, server_second, to_utc
 
 logger = logging.getLogger(__name__)
-TOMBSTONES = ApiCallStats()  # deletion markers written per module table in this process (for the run summary)
 USER_OBJECTS = ("deleted_by", "created_by")
 LOG_COLUMNS = {
     name: {"name": name, "data_type": "text", "nullable": True}
@@ -33,7 +33,8 @@ def deleted_records(
     deleted: dlt.sources.incremental[pendulum.DateTime] = dlt.sources.incremental(DELETED_CURSOR),
 ) -> Iterator[List[TDataItem]]:
     """Yield pages of `{module, id, display_name, type, deleted_time, deleted_by, created_by}` since the cursor."""
-    state = dlt.current.resource_state()
+    # runs in dlt's extract pool (a parallel resource): name the resource, dlt cannot find it from a worker thread
+    state = dlt.current.resource_state(f"{TABLE_PREFIX}{module.lower()}_deletions")
     warn_if_deletions_may_be_lost(module, state.get("last_sync"))
     synced_at: List[pendulum.DateTime] = []
     yield from unless_unreadable(client, module, _deleted_pages(client, module, deleted.start_value, synced_at))
@@ -46,7 +47,6 @@ def _deleted_pages(
 ) -> Iterator[List[TDataItem]]:
     pages = client.paginate(
         f"{module}/deleted",
-        kind="deleted",
         module=module,
         params={"type": "all", "per_page": PER_PAGE},
         headers=if_modified_since(since),
@@ -78,9 +78,9 @@ def log_row(module: str, row: TDataItem) -> TDataItem:
     return {**out, "module": module, DELETED_CURSOR: to_utc(row[DELETED_CURSOR])}
 
 
-def tombstones(rows: List[TDataItem], table: str) -> List[TDataItem]:
+def tombstones(rows: List[TDataItem], table: str, ledger: RunLedger) -> List[TDataItem]:
     """Rows that make dlt delete the record and its child rows from the module table."""
-    TOMBSTONES.add(table, len(rows))
+    ledger.record_tombstones(table, len(rows))
     return [{"id": row["id"], DELETED_FLAG: True} for row in rows]
 
 

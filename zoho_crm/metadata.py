@@ -4,8 +4,9 @@ import logging
 import threading
 from typing import Any, Dict, List, NamedTuple, Optional, Set
 
+import dlt
 from dlt.common.schema.typing import TTableSchemaColumns
-from dlt.extract.hints import TResourceNestedHints, make_nested_hints
+from dlt.extract.hints import TResourceHints, TResourceNestedHints, make_nested_hints
 
 from .client import ZohoClient
 from .errors import ZohoApiError
@@ -33,13 +34,14 @@ class OrgMetadata:
         self._modules: Optional[Dict[str, Dict[str, Any]]] = None
         self._fields: Dict[str, List[TFieldMeta]] = {}
         self._hints: Dict[str, ModuleHints] = {}
+        self._hinted: Dict[str, Set[str]] = {}  # columns whose hints already went to dlt, per module
 
     def modules(self) -> Optional[Dict[str, Dict[str, Any]]]:
         """API-supported modules of the org by API name (one call per run); None without the settings scope."""
         with self._lock:
             if self._modules is None:
                 try:
-                    rows = self.client.get_data("settings/modules", kind="metadata", data_selector="modules")
+                    rows = self.client.get_data("settings/modules", data_selector="modules")
                 except ZohoApiError as ex:
                     if not _optional_call_failed(ex):
                         raise
@@ -65,7 +67,7 @@ class OrgMetadata:
     def _read_fields(self, module: str) -> List[TFieldMeta]:
         try:
             return self.client.get_data(
-                "settings/fields", kind="metadata", module=module, params={"module": module}, data_selector="fields"
+                "settings/fields", module=module, params={"module": module}, data_selector="fields"
             )
         except ZohoApiError as ex:
             if not _optional_call_failed(ex):
@@ -98,6 +100,23 @@ class OrgMetadata:
                 detail_only = {str(f["api_name"]) for f in fields if f.get("data_type") in DETAIL_ONLY_TYPES}
                 self._hints[module] = ModuleHints(column_hints(fields), nested, detail_only)
             return self._hints[module]
+
+
+    def hints_to_send(self, module: str, extra: TTableSchemaColumns) -> Optional[TResourceHints]:
+        """The hints a batch of `module` must carry: all of them the first time in the run, later only columns
+        (`extra`, found in the data) not hinted yet; None when dlt already has them all."""
+        with self._lock:
+            hinted = self._hinted.get(module)
+            if hinted is None:
+                module_hints = self.hints(module)
+                columns = {**module_hints.columns, **extra}
+                self._hinted[module] = set(columns)
+                return dlt.mark.make_hints(columns=columns, nested_hints=module_hints.nested or None)
+            new = {name: column for name, column in extra.items() if name not in hinted}
+            if not new:
+                return None
+            hinted.update(new)
+            return dlt.mark.make_hints(columns=new)
 
 
 def _optional_call_failed(ex: ZohoApiError) -> bool:

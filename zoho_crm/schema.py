@@ -104,13 +104,30 @@ def drop_nulls(record: TDataItem, keep: Container[str] = ()) -> TDataItem:
 
     A null carries nothing a missing key does not, and dlt would only warn about untyped all-null columns
     (null lookups, `$` UI state, empty line-item fields). Typed columns exist through their hints anyway.
+    Runs on every record: plain loops, no recursion into scalars.
     """
-    return {k: _drop_nested_nulls(v) for k, v in record.items() if v is not None or k in keep}
+    out = {}
+    for key, value in record.items():
+        if value is None:
+            if key in keep:
+                out[key] = None
+        elif type(value) is dict:
+            out[key] = _drop_nested_nulls(value)
+        elif type(value) is list:
+            out[key] = [_drop_nested_nulls(v) if type(v) is dict else v for v in value]
+        else:
+            out[key] = value
+    return out
 
 
-def _drop_nested_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_nested_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nested_nulls(v) for v in value]
-    return value
+def _drop_nested_nulls(value: Dict[str, Any]) -> Dict[str, Any]:
+    out = {}
+    for key, item in value.items():
+        if item is None:
+            continue
+        if type(item) is dict:
+            item = _drop_nested_nulls(item)
+        elif type(item) is list:
+            item = [_drop_nested_nulls(v) if type(v) is dict else v for v in item]
+        out[key] = item
+    return out

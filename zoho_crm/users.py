@@ -7,7 +7,7 @@ import pendulum
 from dlt.common.typing import TDataItem
 
 from .client import ZohoClient
-from .resources import unless_unreadable
+from .readable import unless_unreadable
 from .schema import drop_nulls
 from .settings import CURSOR_FIELD, PER_PAGE, USERS
 from .timestamps import if_modified_since, to_utc
@@ -24,7 +24,6 @@ def users(
 def _user_pages(client: ZohoClient, since: pendulum.DateTime) -> Iterator[List[TDataItem]]:
     pages = client.paginate(
         "users",
-        kind="users",
         params={"type": "AllUsers", "per_page": PER_PAGE},
         headers=if_modified_since(since),
         data_selector="users",

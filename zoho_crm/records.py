@@ -1,0 +1,22 @@
+"""One record shape for every reader: nulls dropped, column hints from field metadata attached once per module.
+
+dlt validates hints each time an item carries them (and then recomputes the table schema), so the hints of a
+module travel with the first batch of the run and afterwards only when a batch brings columns not hinted yet.
+The schema is complete before normalize runs, so the order in which parallel batches arrive does not matter.
+"""
+
+from typing import Any, List
+
+import dlt
+from dlt.common.typing import TDataItem
+
+from .metadata import OrgMetadata
+from .schema import drop_nulls, json_hints_for_scalar_lists
+
+
+def shape_records(metadata: OrgMetadata, module: str, records: List[TDataItem]) -> Any:
+    """Records of `module` as dlt should load them: without nulls (typed columns kept), with hints when due."""
+    columns = metadata.hints(module).columns
+    shaped = [drop_nulls(record, columns) for record in records]
+    hints = metadata.hints_to_send(module, json_hints_for_scalar_lists(shaped, columns))
+    return dlt.mark.with_hints(shaped, hints) if hints else shaped
