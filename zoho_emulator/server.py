@@ -74,7 +74,7 @@ class Router:
         store = self.emu.store
         mdef = store.mdefs.get(name)
         if mdef is None or not mdef.api_supported or mdef.kind == "meta" or (
-                not listing and mdef.kind != "data"):
+                not listing and mdef.kind not in ("data", "tracker")):
             raise invalid_module()
         require_scope(req.token.scopes if req.token else (), *module_scopes(mdef.scope))
         if name in store.config.no_permission_modules:

@@ -1,0 +1,117 @@
+"""The org's configuration tables: Deals pipeline stages, roles, profiles, territories, currencies and tags.
+
+Plain data, no ids: ``OrgStore`` allocates the ids and ``settings_json`` renders the API shapes. Every record the
+emulator generates refers to these tables (users → roles/profiles, Deals.Stage → stages, Currency → currencies,
+Territories → territories, Tag → tags), so the settings endpoints and the records always agree.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Stage(NamedTuple):
+    """One stage of the Deals pipeline (Zoho's default stages and probabilities)."""
+
+    name: str
+    probability: int
+    forecast_type: str
+    """"Open", "Closed Won" or "Closed Lost" (documented pipeline sample: "Open")."""
+    forecast_category: str
+
+
+STAGE_TABLE: tuple[Stage, ...] = (
+    Stage("Qualification", 10, "Open", "Pipeline"),
+    Stage("Needs Analysis", 20, "Open", "Pipeline"),
+    Stage("Value Proposition", 40, "Open", "Pipeline"),
+    Stage("Identify Decision Makers", 60, "Open", "Pipeline"),
+    Stage("Proposal/Price Quote", 75, "Open", "Committed"),
+    Stage("Negotiation/Review", 90, "Open", "Committed"),
+    Stage("Closed Won", 100, "Closed Won", "Closed"),
+    Stage("Closed Lost", 0, "Closed Lost", "Omitted"),
+    Stage("Closed-Lost to Competition", 0, "Closed Lost", "Omitted"),
+)
+STAGES: tuple[str, ...] = tuple(s.name for s in STAGE_TABLE)
+OPEN_STAGES: tuple[str, ...] = tuple(s.name for s in STAGE_TABLE if s.forecast_type == "Open")
+STAGE_BY_NAME: dict[str, Stage] = {s.name: s for s in STAGE_TABLE}
+FORECAST_CATEGORIES: tuple[str, ...] = ("Pipeline", "Committed", "Closed", "Omitted")
+PIPELINE_NAME = "Standard (Standard)"
+"""The Deals layout's only pipeline (the value of every deal's ``Pipeline`` field)."""
+
+ROLES: tuple[tuple[str, str | None], ...] = (
+    ("CEO", None),
+    ("Manager", "CEO"),
+    ("Sales Rep", "Manager"),
+    ("Support", "Manager"),
+)
+"""(role, reporting-to role); users hold CEO, Manager and Sales Rep, Support has nobody on purpose."""
+PROFILES: tuple[str, ...] = ("Administrator", "Standard")
+PROFILE_MODULES: tuple[str, ...] = ("Leads", "Contacts", "Accounts", "Deals")
+"""Modules whose permissions the profiles list (a sample, not every module)."""
+
+
+class Territory(NamedTuple):
+    """A territory; records of Accounts whose Billing_Country is in ``countries`` belong to it."""
+
+    name: str
+    parent: str | None
+    countries: tuple[str, ...]
+
+
+TERRITORIES: tuple[Territory, ...] = (
+    Territory("Global", None, ()),
+    Territory("India", "Global", ("India",)),
+    Territory("North America", "Global", ("United States", "Canada")),
+    Territory("Europe", "Global", ("Germany", "United Kingdom", "France", "Switzerland")),
+)
+TERRITORY_BY_COUNTRY: dict[str, str] = {c: t.name for t in TERRITORIES for c in t.countries}
+
+
+class Currency(NamedTuple):
+    """An org currency; ``rate`` = units of this currency per 1 INR (Zoho's exchange-rate direction)."""
+
+    iso_code: str
+    name: str
+    symbol: str
+    rate: float
+    active: bool
+    share: int
+    """Percent of records in this currency (inactive currencies: 0)."""
+
+
+HOME_CURRENCY = "INR"
+CURRENCIES: tuple[Currency, ...] = (
+    Currency("INR", "Indian Rupee - INR", "₹", 1.0, True, 80),
+    Currency("USD", "US Dollar - USD", "$", 0.012, True, 10),
+    Currency("EUR", "Euro - EUR", "€", 0.011, True, 10),
+    Currency("GBP", "Pound Sterling - GBP", "£", 0.0095, False, 0),
+)
+CURRENCY_BY_CODE: dict[str, Currency] = {c.iso_code: c for c in CURRENCIES}
+
+TAG_NAMES: tuple[tuple[str, str], ...] = (("Hot", "#F17574"), ("VIP", "#E7A826"), ("Renewal", "#57B1FD"),
+                                          ("Partner", "#63C57E"))
+"""Tags of every module that has a ``Tag`` field (each module has its own tag ids, as in Zoho)."""
+TAGS_ALLOWED = 100
+"""``info.allowed_count`` of Get Tags (UNCONFIRMED value)."""
+
+
+def currency_for(share_draw: int) -> Currency:
+    """The active currency a record falls in for a draw in [0, 100)."""
+    acc = 0
+    for c in CURRENCIES:
+        acc += c.share
+        if share_draw < acc:
+            return c
+    return CURRENCY_BY_CODE[HOME_CURRENCY]
+
+
+def stage_path(current: str, draw: int) -> list[str]:
+    """Stages a deal went through, ending at ``current``: a few open stages before it, in pipeline order."""
+    if current not in STAGE_BY_NAME:
+        return [current]
+    steps = draw % 3
+    if current in OPEN_STAGES:
+        idx = OPEN_STAGES.index(current)
+        return [*OPEN_STAGES[max(0, idx - steps):idx], current]
+    start = (draw >> 4) % len(OPEN_STAGES)
+    return [*OPEN_STAGES[start:start + steps], current]
