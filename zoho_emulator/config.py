@@ -82,16 +82,16 @@ class EmulatorConfig:
     territories_enabled: bool = True
     """Territory management is on: /settings/territories answers, Accounts/Contacts carry ``Territories`` and Deals
     ``Territory``. Off: those fields are absent and /settings/territories answers ``territories_disabled_error``."""
-    territories_disabled_error: tuple[int, str] = (400, "TERRITORY_NOT_ENABLED")
-    """(HTTP status, code) of /settings/territories when territory management is off (UNCONFIRMED; the code is in
-    record.json's API_Exception enum). Status 204 = empty answer instead of an error."""
+    territories_disabled_error: tuple[int, str] = (400, "FEATURE_NOT_ENABLED")
+    """(HTTP status, code) of /settings/territories when territory management is off (v8 OAS example of zoho/crm-oas;
+    UNCONFIRMED for v7). Status 204 = empty answer instead of an error."""
     multi_currency: bool = True
     """Multi-currency org: /org/currencies lists INR (home), USD, EUR (+ inactive GBP); records carry ``Currency`` and
     ``Exchange_Rate``. Off: those fields are absent, every amount is in INR, /org/currencies answers
     ``currencies_disabled_error``."""
-    currencies_disabled_error: tuple[int, str] = (400, "CURRENCIES_NOT_ENABLED")
-    """(HTTP status, code) of /org/currencies in a single-currency org (UNCONFIRMED; code and message "Multi currency
-    is not enabled" from currencies.json of the v8 OAS). Status 204 = empty answer instead of an error."""
+    currencies_disabled_error: tuple[int, str] = (403, "CURRENCIES_NOT_ENABLED")
+    """(HTTP status, code) of /org/currencies in a single-currency org (v8 OAS example of zoho/crm-oas, message "Multi
+    currency is not enabled"; UNCONFIRMED for v7). Status 204 = empty answer instead of an error."""
     deal_history_generated_type: str = "field_tracker"
     """``generated_type`` of the DealHistory module in /settings/modules (UNCONFIRMED; the v7 modules sample shows
     ``field_tracker``)."""

@@ -17,11 +17,14 @@ from typing import TYPE_CHECKING, Any
 from .org_settings import (
     CURRENCY_BY_CODE,
     HOME_CURRENCY,
+    PIPELINE_BY_NAME,
+    PIPELINES,
     STAGE_BY_NAME,
     TAG_NAMES,
     TERRITORIES,
     TERRITORY_BY_COUNTRY,
     currency_for,
+    pipeline_for,
 )
 from .schema import ID_BASE, FieldDef, ModuleDef
 
@@ -295,6 +298,10 @@ class DataGen:
             return CURRENCY_BY_CODE[self.dep(mdef, st, "Currency") or HOME_CURRENCY].rate
         if g == "territories":
             return self.territories(mdef, st, h)
+        if g == "pipeline":
+            return pipeline_for(h % 100).name
+        if g == "deal_stage":
+            return self.pipeline(mdef, st).stages[h % len(self.pipeline(mdef, st).stages)]
         if g == "stage_probability":
             stage = STAGE_BY_NAME.get(self.dep(mdef, st, "Stage") or "")
             return stage.probability if stage else None
@@ -391,6 +398,10 @@ class DataGen:
         creator = self.user(st.creator)
         return [{"id": str(self.store.territory_id(name)), "Name": name,
                  "$assigned_by": {"name": creator["name"], "id": creator["id"]}, "$assigned_time": self.dt(st.created)}]
+
+    def pipeline(self, mdef: ModuleDef, st: RecordState) -> Any:
+        """The deal's pipeline (the first one when the Pipeline field is gone)."""
+        return PIPELINE_BY_NAME.get(self.dep(mdef, st, "Pipeline") or "", PIPELINES[0])
 
     def currency_symbol(self, mdef: ModuleDef, st: RecordState) -> str:
         """``$currency_symbol``: the record's currency, else the home currency's."""

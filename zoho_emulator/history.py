@@ -67,8 +67,9 @@ class FieldTracker:
         seed = self.store.config.seed
         for parent in self.store.modules[self.parent].by_index:
             stage = self.current(parent)
-            path = [stage] if parent.modified == parent.created else stage_path(stage, mix(seed, salt("hist"),
-                                                                                            parent.index))
+            stages = self.store.gen.pipeline(self.store.mdefs[self.parent], parent).stages
+            draw = mix(seed, salt("hist"), parent.index)
+            path = [stage] if parent.modified == parent.created else stage_path(stage, draw, stages)
             span = parent.modified - parent.created
             last = len(path) - 1
             for i, name in enumerate(path):

@@ -2,8 +2,9 @@
 
 Every module has one layout, "Standard" (the ``Layout`` field of its records points at it). Its one section holds
 the module's fields in the field-metadata shape plus the layout-only keys (layouts.json of the v8 OAS). The Deals
-layout has one pipeline, whose ``maps`` are the stages of the Deals ``Stage`` picklist (documented pipeline sample:
-display/actual value, sequence_number, forecast_type, forecast_category).
+layout has two pipelines, whose ``maps`` are stages of the Deals ``Stage`` picklist (documented pipeline sample:
+display/actual value, sequence_number, forecast_type, forecast_category; the v8 OAS example of zoho/crm-oas
+shows two pipelines sharing stage ids).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .metadata import fields_json, stage_meta
-from .org_settings import PIPELINE_NAME, PROFILES, STAGE_BY_NAME
+from .org_settings import PIPELINES, PROFILES, Pipeline
 from .schema import ModuleDef
 from .settings_json import SETUP_AGE, minified_user
 
@@ -61,17 +62,20 @@ def layout_json(store: OrgStore, mdef: ModuleDef) -> dict[str, Any]:
     }
 
 
-def pipeline_json(store: OrgStore, with_probability: bool) -> dict[str, Any]:
-    """The Deals layout's pipeline; ``with_probability`` adds each stage's probability to its map (a variant)."""
-    stage_field = store.mdefs["Deals"].field("Stage")
-    stages = [v for v in (stage_field.values if stage_field else ()) if v in STAGE_BY_NAME]
+def pipelines_json(store: OrgStore, with_probability: bool) -> list[dict[str, Any]]:
+    """The Deals layout's pipelines; ``with_probability`` adds each stage's probability to its map (a variant)."""
+    return [pipeline_json(store, p, with_probability) for p in PIPELINES]
+
+
+def pipeline_json(store: OrgStore, pipeline: Pipeline, with_probability: bool) -> dict[str, Any]:
+    """One pipeline with its stages (a stage's map id is the stage's id, shared by every pipeline that has it)."""
     maps = []
-    for seq, name in enumerate(stages, start=1):
+    for seq, name in enumerate(pipeline.stages, start=1):
         meta = stage_meta(store, name)
         entry = {"display_value": name, "actual_value": name, "sequence_number": seq, "id": meta["id"],
                  "forecast_type": meta["forecast_type"], "forecast_category": meta["forecast_category"]}
         if with_probability:
             entry["probability"] = meta["probability"]
         maps.append(entry)
-    return {"id": str(store.meta_id("pipeline:Deals")), "display_value": PIPELINE_NAME, "actual_value": PIPELINE_NAME,
-            "default": True, "child_available": False, "maps": maps}
+    return {"id": str(store.meta_id(f"pipeline:{pipeline.name}")), "display_value": pipeline.name,
+            "actual_value": pipeline.name, "default": pipeline.default, "child_available": False, "maps": maps}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .org_settings import PIPELINE_NAME, STAGE_BY_NAME
+from .org_settings import PIPELINE_BY_NAME, STAGE_BY_NAME
 from .schema import DEFAULT_LENGTH, FieldDef, ModuleDef
 
 if TYPE_CHECKING:
@@ -26,6 +26,13 @@ MODULE_DETAIL_KEYS = ("fields", "layouts", "related_lists", "custom_view", "look
 def minified_module(store: OrgStore, api_name: str) -> dict[str, Any]:
     """``{"api_name", "id"}`` of a module (plus ``module`` name as the OAS Minified_Module allows)."""
     return {"api_name": api_name, "id": str(store.meta_id(f"module:{api_name}"))}
+
+
+def associated_module(store: OrgStore, api_name: str) -> dict[str, Any]:
+    """``associated_module`` of a subform / multi-select-lookup field: Zoho's layouts sample names the module in
+    ``module`` (with its layout), the v8 OAS in ``api_name``; the v7 SDK reads ``module`` to type subform rows."""
+    return {**minified_module(store, api_name), "module": api_name,
+            "layout": {"name": "Standard", "id": str(store.layout_id(api_name))}}
 
 
 def field_meta(store: OrgStore, mdef: ModuleDef, f: FieldDef, seq: int) -> dict[str, Any]:
@@ -61,7 +68,7 @@ def field_meta(store: OrgStore, mdef: ModuleDef, f: FieldDef, seq: int) -> dict[
                          "colour_code": None})
     decimal = f.decimal_place if f.decimal_place is not None else (2 if dt in ("currency", "percent") else None)
     return {
-        "associated_module": minified_module(store, subform_module) if subform_module else None,
+        "associated_module": associated_module(store, subform_module) if subform_module else None,
         "webhook": True, "operation_type": {"web_update": not f.read_only, "api_create": not f.read_only,
                                             "web_create": not f.read_only, "api_update": not f.read_only},
         "colour_code_enabled_by_system": False, "field_label": label, "tooltip": None, "type": "used",
@@ -108,16 +115,17 @@ def field_meta(store: OrgStore, mdef: ModuleDef, f: FieldDef, seq: int) -> dict[
 
 def pick_value(store: OrgStore, mdef: ModuleDef, f: FieldDef, value: str, seq: int) -> dict[str, Any]:
     """One ``pick_list_values`` entry. Deals.Stage values carry their probability and forecast type/category, and
-    the Pipeline value maps its stages (both documented in fields.json of the v8 OAS)."""
+    each Pipeline value maps its stages (both documented in fields.json of the v8 OAS)."""
     out: dict[str, Any] = {"display_value": value, "actual_value": value, "reference_value": value,
                            "id": str(store.meta_id(f"pick:{value}")), "sequence_number": seq, "type": "used",
                            "colour_code": None}
     if mdef.api_name == "Deals" and f.api_name == "Stage" and value in STAGE_BY_NAME:
         out.update(stage_meta(store, value))
-    elif mdef.api_name == "Deals" and f.api_name == "Pipeline" and value == PIPELINE_NAME:
+    elif mdef.api_name == "Deals" and f.api_name == "Pipeline" and value in PIPELINE_BY_NAME:
         stage = mdef.field("Stage")
         out["maps"] = [{"api_name": "Stage", "pick_list_values": [
-            pick_value(store, mdef, stage, v, i + 1) for i, v in enumerate(stage.values)]}] if stage else []
+            pick_value(store, mdef, stage, v, i + 1) for i, v in enumerate(PIPELINE_BY_NAME[value].stages)]}] \
+            if stage else []
     return out
 
 

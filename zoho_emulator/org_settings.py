@@ -35,8 +35,22 @@ STAGES: tuple[str, ...] = tuple(s.name for s in STAGE_TABLE)
 OPEN_STAGES: tuple[str, ...] = tuple(s.name for s in STAGE_TABLE if s.forecast_type == "Open")
 STAGE_BY_NAME: dict[str, Stage] = {s.name: s for s in STAGE_TABLE}
 FORECAST_CATEGORIES: tuple[str, ...] = ("Pipeline", "Committed", "Closed", "Omitted")
-PIPELINE_NAME = "Standard (Standard)"
-"""The Deals layout's only pipeline (the value of every deal's ``Pipeline`` field)."""
+
+
+class Pipeline(NamedTuple):
+    """A pipeline of the Deals layout: its stages, in order, and the share of deals in it."""
+
+    name: str
+    default: bool
+    stages: tuple[str, ...]
+    share: int
+
+
+PIPELINES: tuple[Pipeline, ...] = (
+    Pipeline("Standard (Standard)", True, STAGES, 75),
+    Pipeline("Renewals", False, ("Qualification", "Negotiation/Review", "Closed Won", "Closed Lost"), 25),
+)
+PIPELINE_BY_NAME: dict[str, Pipeline] = {p.name: p for p in PIPELINES}
 
 ROLES: tuple[tuple[str, str | None], ...] = (
     ("CEO", None),
@@ -58,11 +72,12 @@ class Territory(NamedTuple):
     countries: tuple[str, ...]
 
 
+ORG_NAME = "Zylker Corp"
 TERRITORIES: tuple[Territory, ...] = (
-    Territory("Global", None, ()),
-    Territory("India", "Global", ("India",)),
-    Territory("North America", "Global", ("United States", "Canada")),
-    Territory("Europe", "Global", ("Germany", "United Kingdom", "France", "Switzerland")),
+    Territory(ORG_NAME, None, ()),  # the organization's parent territory
+    Territory("India", ORG_NAME, ("India",)),
+    Territory("North America", ORG_NAME, ("United States", "Canada")),
+    Territory("Europe", ORG_NAME, ("Germany", "United Kingdom", "France", "Switzerland")),
 )
 TERRITORY_BY_COUNTRY: dict[str, str] = {c: t.name for t in TERRITORIES for c in t.countries}
 
@@ -105,13 +120,24 @@ def currency_for(share_draw: int) -> Currency:
     return CURRENCY_BY_CODE[HOME_CURRENCY]
 
 
-def stage_path(current: str, draw: int) -> list[str]:
-    """Stages a deal went through, ending at ``current``: a few open stages before it, in pipeline order."""
+def pipeline_for(share_draw: int) -> Pipeline:
+    """The pipeline a deal falls in for a draw in [0, 100)."""
+    acc = 0
+    for p in PIPELINES:
+        acc += p.share
+        if share_draw < acc:
+            return p
+    return PIPELINES[0]
+
+
+def stage_path(current: str, draw: int, stages: tuple[str, ...] = STAGES) -> list[str]:
+    """Stages a deal went through, ending at ``current``: a few open stages of its pipeline before it, in order."""
     if current not in STAGE_BY_NAME:
         return [current]
+    opened = [s for s in stages if s in OPEN_STAGES]
     steps = draw % 3
-    if current in OPEN_STAGES:
-        idx = OPEN_STAGES.index(current)
-        return [*OPEN_STAGES[max(0, idx - steps):idx], current]
-    start = (draw >> 4) % len(OPEN_STAGES)
-    return [*OPEN_STAGES[start:start + steps], current]
+    if current in opened:
+        idx = opened.index(current)
+        return [*opened[max(0, idx - steps):idx], current]
+    start = (draw >> 4) % max(1, len(opened))
+    return [*opened[start:start + steps], current]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .org_settings import STAGES
+from .org_settings import PIPELINES, STAGES
 
 ID_BASE = 4_876_876_000_000_000_000
 """Org prefix of every id: ids are 19-digit strings such as "4876876000000123456"."""
@@ -262,12 +262,13 @@ def _deals() -> list[FieldDef]:
     return [
         F("Deal_Name", "text", "deal_name", system_mandatory=True), L("Account_Name", "Accounts"),
         L("Contact_Name", "Contacts", gen="sparse_lookup"), F("Amount", "currency", "amount"),
-        F("Closing_Date", "date", "future_date"), P("Stage", *STAGES, system_mandatory=True, tracked_by="DealHistory"),
+        F("Closing_Date", "date", "future_date"),
+        P("Stage", *STAGES, gen="deal_stage", system_mandatory=True, tracked_by="DealHistory"),
         P("Type", "Qualification", "Existing Business", "New Business"),
         F("Probability", "integer", "stage_probability", label="Probability (%)"),
         F("Expected_Revenue", "currency", "expected_revenue", read_only=True), F("Next_Step", "text", "sentence"),
         P("Lead_Source", *LEAD_SOURCES), L("Campaign_Source", "Campaigns", gen="sparse_lookup"),
-        P("Pipeline", "Standard (Standard)"),
+        P("Pipeline", *(p.name for p in PIPELINES), gen="pipeline"),
         P("Reason_For_Loss__s", "Price", "Lack of Features", "Competition", "Timing", gen="sparse_pick"),
         F("Overall_Sales_Duration", "integer", "small_int", read_only=True),
         F("Sales_Cycle_Duration", "integer", "small_int", read_only=True),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from .errors import ZohoError, invalid_module
 from .http_types import Request, Response, int_param
-from .layouts import layout_json, pipeline_json
+from .layouts import layout_json, pipelines_json
 from .settings_json import currencies_json, org_json, profiles_json, roles_json, tags_json, territories_json
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class SettingsApi:
     def territories(self, req: Request) -> Response:
         """GET /settings/territories (page, per_page, ids); only with territory management."""
         if not self.config.territories_enabled:
-            return feature_off(self.config.territories_disabled_error, "Territory management is not enabled")
+            return feature_off(self.config.territories_disabled_error, "Territory Management is not enabled")
         per_page = int_param(req.params, "per_page", 200, 1, 200)
         page = int_param(req.params, "page", 1, 1)
         rows = territories_json(self.store)
@@ -108,9 +108,8 @@ class SettingsApi:
         if not layout_id:
             raise missing_param("layout_id")
         if layout_id != str(self.store.layout_id("Deals")):
-            raise ZohoError(400, "INVALID_DATA", "The given layout id seems to be invalid",
-                            {"api_name": "layout_id", "json_path": "$.query.layout_id", "expected_data_type": "long"})
-        return 200, {"pipeline": [pipeline_json(self.store, self.config.pipeline_maps_probability)]}, {}
+            raise ZohoError(400, "INVALID_DATA", "Invalid layoutid", {"param_name": "layout_id"})  # v8 OAS example
+        return 200, {"pipeline": pipelines_json(self.store, self.config.pipeline_maps_probability)}, {}
 
     def tags(self, req: Request) -> Response:
         """GET /settings/tags?module=X: the module's tags (modules without a Tag field → INVALID_MODULE)."""

@@ -14,6 +14,7 @@ from .org_settings import (
     CURRENCIES,
     CURRENCY_BY_CODE,
     HOME_CURRENCY,
+    ORG_NAME,
     PROFILE_MODULES,
     PROFILES,
     ROLES,
@@ -51,7 +52,7 @@ def org_json(store: OrgStore) -> dict[str, Any]:
     org_id = store.meta_id("org")
     zgid = str(60_000_000 + org_id % 10_000_000)
     return {
-        "id": str(org_id), "company_name": "Zylker Corp", "alias": None, "description": None, "photo_id": None,
+        "id": str(org_id), "company_name": ORG_NAME, "alias": None, "description": None, "photo_id": None,
         "type": "Production", "domain_name": f"org{zgid}", "zgid": zgid, "ezgid": f"{org_id:x}",
         "zia_zgid": int(zgid) + 1, "zia_portal_id": None, "primary_zuid": admin["zuid"],
         "primary_email": admin["email"], "phone": "+91 44 6744 7070", "mobile": None, "fax": None,
@@ -114,7 +115,8 @@ def territories_json(store: OrgStore) -> list[dict[str, Any]]:
         leaves = [{"comparator": "equal", "field": field, "value": country} for country in t.countries]
         rule = leaves[0] if len(leaves) == 1 else ({"group_operator": "or", "group": leaves} if leaves else None)
         out.append({"id": str(store.territory_id(t.name)), "name": t.name, "api_name": t.name.replace(" ", "_"),
-                    "description": None, "permission_type": "read_write_delete", "manager": minified_user(store),
+                    "description": None if t.parent else "Organization Parent Territory",
+                    "permission_type": "read_write_delete", "manager": minified_user(store),
                     "reporting_to": ({"name": t.parent, "id": str(store.territory_id(t.parent))} if t.parent
                                      else None),
                     "account_rule_criteria": rule, "deal_rule_criteria": None,

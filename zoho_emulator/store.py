@@ -14,7 +14,7 @@ from .config import EmulatorConfig
 from .data import DataGen, DeletedEntry, RecordState, mix, salt, tz_parts
 from .history import FieldTracker
 from .http_types import parse_iso
-from .org_settings import CURRENCIES, FORECAST_CATEGORIES, STAGES, TAG_NAMES, TERRITORIES
+from .org_settings import CURRENCIES, FORECAST_CATEGORIES, PIPELINES, STAGES, TAG_NAMES, TERRITORIES
 from .schema import ID_BASE, TIME_ZONES, FieldDef, ModuleDef, standard_modules
 
 YEAR = 365 * 86400
@@ -175,7 +175,8 @@ class OrgStore:
             if m.field("Tag") is not None:
                 for name, _ in TAG_NAMES:
                     self.tag_id(name, m.api_name)
-        self.meta_id("pipeline:Deals")
+        for p in PIPELINES:
+            self.meta_id(f"pipeline:{p.name}")
         for name in FORECAST_CATEGORIES:
             self.meta_id(f"forecast:{name}")
         for name in STAGES:
@@ -401,8 +402,8 @@ class OrgStore:
                     st.li_version += 1
                 st.modified = when
                 st.modifier = 0
-                if f.tracked_by:
-                    self.trackers[f.tracked_by].changed(st, when)
+                for tracker in self.trackers_of(module):  # a tracked value may also change through another field
+                    tracker.changed(st, when)
                 out.append(str(st.id))
             ms.version += 1
             return out
