@@ -30,8 +30,9 @@ def minified_layout(store: OrgStore, module: str) -> dict[str, str]:
 def section_json(store: OrgStore, mdef: ModuleDef) -> dict[str, Any]:
     """The layout's one section, with its fields."""
     section_id = store.meta_id(f"section:{mdef.api_name}")
+    # a field's section_id is a small int32 in Zoho's layouts sample, not the section's 19-digit id
     fields = [{**f, "required": f["system_mandatory"], "validation_rule": None, "default_value": None,
-               "section_id": section_id, "static_values": [], "_delete": None} for f in fields_json(store, mdef)]
+               "section_id": 1, "static_values": [], "_delete": None} for f in fields_json(store, mdef)]
     name = f"{mdef.singular} Information"
     return {"id": str(section_id), "name": name, "display_label": name, "api_name": name.replace(" ", "_"),
             "sequence_number": 1, "column_count": 2, "tab_traversal": "left_to_right", "isSubformSection": False,
@@ -50,7 +51,7 @@ def layout_json(store: OrgStore, mdef: ModuleDef) -> dict[str, Any]:
     return {
         "id": lid, "name": "Standard", "api_name": "Standard", "display_label": "Standard", "status": "active",
         "visible": True, "source": "crm", "mode": "standard", "generated_type": "default", "display_type": -1,
-        "show_business_card": False, "has_more_profiles": False, "subform_properties": {},
+        "show_business_card": False, "has_more_profiles": False, "subform_properties": {"pinned_column": False},
         "created_time": store.gen.dt(store.start - SETUP_AGE), "modified_time": store.gen.dt(store.start - SETUP_AGE),
         "created_by": minified_user(store), "modified_by": minified_user(store), "created_for": None,
         "profiles": [{"name": name, "id": str(store.meta_id(f"profile:{name}")), "default": True,
