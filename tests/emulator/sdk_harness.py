@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,19 @@ from zohocrmsdk.src.com.zoho.crm.api.util.api_response import APIResponse
 from zohocrmsdk.src.com.zoho.crm.api.util.utility import Utility
 
 from zoho_emulator import ZohoEmulator
+
+SDK_API = "zohocrmsdk.src.com.zoho.crm.api."
+CHOICE = SDK_API + "util.Choice"
+SCALARS: dict[str, Any] = {
+    "String": lambda v: isinstance(v, str), "TimeZone": lambda v: isinstance(v, str),
+    "Integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "Long": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v.isdigit()),
+    "Double": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "Float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "Boolean": lambda v: isinstance(v, bool), "Map": lambda v: isinstance(v, dict), "Object": lambda v: True,
+    "DateTime": lambda v: _iso(v, "T"), "Date": lambda v: _iso(v, ""),
+}
+"""JSON check per SDK member type (json_details.json ``type``)."""
 
 UTILITY_STATE = ("apitype_vs_datatype", "apitype_vs_structurename", "new_file", "get_modified_modules",
                  "force_refresh", "module_api_name", "api_supported_modules")
@@ -99,3 +113,52 @@ def choice(value: Any) -> Any:
     """The plain value of an SDK ``Choice`` (or the value itself)."""
     return value.get_value() if hasattr(value, "get_value") else value
 
+
+
+def type_mismatches(body: Any, class_path: str, path: str = "$") -> list[str]:
+    """Keys of ``body`` whose JSON type differs from the type the SDK declares for them in json_details.json.
+
+    The SDK's parser is lenient (``bool("false")`` is True, a dict where a list is declared is iterated by key), so
+    a wrong type would pass its parse silently; this walks the SDK's own class descriptions instead. Record
+    classes are dynamic (typed by field metadata) and are left to the value checks of the tests.
+    """
+    detail = Initializer.json_details.get(SDK_API + class_path if not class_path.startswith(SDK_API) else class_path)
+    if detail is None:
+        return [f"{path}: unknown SDK class {class_path}"]
+    if class_path.endswith(".Record") or detail.get("interface"):
+        return []
+    if not isinstance(body, dict):
+        return [f"{path}: {type(body).__name__} where {class_path} is declared"]
+    members = {d["name"]: d for d in detail.values() if isinstance(d, dict) and "name" in d}
+    out: list[str] = []
+    for key, value in body.items():
+        if key in members and value is not None:
+            out += _member_mismatches(value, members[key], f"{path}.{key}")
+    return out
+
+
+def _member_mismatches(value: Any, member: dict[str, Any], path: str) -> list[str]:
+    declared, structure = member.get("type"), member.get("structure_name")
+    if declared == "List":
+        if not isinstance(value, list):
+            return [f"{path}: {type(value).__name__} where a List is declared"]
+        if structure and structure != CHOICE:
+            return [m for i, item in enumerate(value) for m in type_mismatches(item, structure, f"{path}[{i}]")]
+        return []
+    if CHOICE in (declared, structure):
+        return [] if not isinstance(value, (dict, list)) else [f"{path}: {type(value).__name__} where a Choice is"]
+    if declared in SCALARS:
+        return [] if SCALARS[declared](value) else [f"{path}: {value!r} is not a {declared}"]
+    if structure:
+        return type_mismatches(value, structure, path)
+    return [f"{path}: SDK type {declared} not understood"]
+
+
+def _iso(value: Any, separator: str) -> bool:
+    if not isinstance(value, str) or (separator and separator not in value):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

@@ -39,7 +39,7 @@ from zoho_emulator import EmulatorConfig, ZohoEmulator
 from zoho_emulator.org_settings import PIPELINE_BY_NAME
 
 from .conftest import START, Api
-from .sdk_harness import SdkSession, choice, success
+from .sdk_harness import SdkSession, choice, success, type_mismatches
 
 STANDARD_MODULES = ("Accounts", "Calls", "Campaigns", "Cases", "Contacts", "Deals", "Events", "Invoices", "Leads",
                     "Price_Books", "Products", "Purchase_Orders", "Quotes", "Sales_Orders", "Solutions", "Tasks",
@@ -63,6 +63,12 @@ def sdk(emu: ZohoEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     session.close()
 
 
+@pytest.fixture(scope="module")
+def raw(emu: ZohoEmulator) -> Api:
+    """Plain HTTP client on ``emu`` (one access token for the module: refreshes are throttled)."""
+    return Api(emu)
+
+
 def params(**values: Any) -> ParameterMap:
     """A ParameterMap from ``Param`` objects given by name on ``values['cls']``."""
     cls = values.pop("cls")
@@ -82,6 +88,53 @@ def by_id(rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     return {int(r["id"]): r for r in rows}
 
 
+# --- every key with the JSON type the SDK declares -----------------------------------------------------------------
+TYPED_ANSWERS = [
+    ("/crm/v7/org", {}, "org.ResponseWrapper"),
+    ("/crm/v7/settings/modules", {}, "modules.ResponseWrapper"),
+    ("/crm/v7/settings/modules/Deals", {}, "modules.ResponseWrapper"),
+    *[("/crm/v7/settings/fields", {"module": m}, "fields.ResponseWrapper") for m in (*STANDARD_MODULES, "DealHistory")],
+    ("/crm/v7/users", {}, "users.ResponseWrapper"),
+    ("/crm/v7/settings/roles", {}, "roles.ResponseWrapper"),
+    ("/crm/v7/settings/profiles", {}, "profiles.ResponseWrapper"),
+    ("/crm/v7/settings/territories", {}, "territories.ResponseWrapper"),
+    ("/crm/v7/org/currencies", {}, "currencies.ResponseWrapper"),
+    ("/crm/v7/settings/tags", {"module": "Deals"}, "tags.ResponseWrapper"),
+    ("/crm/v7/settings/layouts", {"module": "Deals"}, "layouts.ResponseWrapper"),
+    ("/crm/v7/settings/layouts", {"module": "Quotes"}, "layouts.ResponseWrapper"),
+    ("/crm/v7/settings/pipeline", {"layout_id": "DEALS"}, "pipeline.ResponseWrapper"),
+    ("/crm/v7/Leads", {"fields": "Last_Name,Owner"}, "record.ResponseWrapper"),
+    ("/crm/v7/DealHistory/deleted", {}, "record.DeletedRecordsWrapper"),
+    ("/crm/v7/Leads/deleted", {}, "record.DeletedRecordsWrapper"),
+]
+
+
+@pytest.mark.parametrize(("path", "query", "wrapper"), TYPED_ANSWERS,
+                         ids=[f"{p}?{','.join(q.values())}" for p, q, _ in TYPED_ANSWERS])
+def test_every_key_has_the_json_type_the_sdk_declares(raw: Api, sdk: SdkSession, emu: ZohoEmulator, path: str,
+                                                       query: dict[str, str], wrapper: str) -> None:
+    query = {k: str(emu.store.layout_id("Deals")) if v == "DEALS" else v for k, v in query.items()}
+    if path.startswith("/crm/v7/DealHistory/deleted") and not emu.deleted("DealHistory"):
+        emu.delete("Deals", 1)  # history rows are deleted along with their deal
+    r = raw.get(path, query)
+    assert r.status_code == 200, r.text
+    assert type_mismatches(r.json(), wrapper) == []
+
+
+def test_type_check_catches_a_wrong_type(sdk: SdkSession) -> None:
+    assert type_mismatches({"org": [{"mc_status": "false", "license_details": []}]}, "org.ResponseWrapper") == [
+        "$.org[0].mc_status: 'false' is not a Boolean", "$.org[0].license_details: list where "
+        "zohocrmsdk.src.com.zoho.crm.api.org.LicenseDetails is declared"]
+
+
+def test_bulk_read_answers_have_the_json_types_the_sdk_declares(raw: Api, sdk: SdkSession, emu: ZohoEmulator) -> None:
+    created = raw.post("/crm/bulk/v7/read", {"query": {"module": {"api_name": "Leads"}, "fields": ["Last_Name"]}})
+    assert created.status_code == 201 and type_mismatches(created.json(), "bulk_read.ActionWrapper") == []
+    emu.advance(5)
+    status = raw.get(f"/crm/bulk/v7/read/{created.json()['data'][0]['details']['id']}").json()
+    assert status["data"][0]["state"] == "COMPLETED" and type_mismatches(status, "bulk_read.ResponseWrapper") == []
+
+
 # --- token step, org, modules, fields -------------------------------------------------------------------------------
 def test_token_step_identifies_the_current_user_and_the_org(sdk: SdkSession, emu: ZohoEmulator) -> None:
     # Initializer.initialize refreshed the token, then read /users?type=CurrentUser and /org to name the token
@@ -90,12 +143,14 @@ def test_token_step_identifies_the_current_user_and_the_org(sdk: SdkSession, emu
     admin = emu.users()[0]
     assert len(rows) == 1 and rows[0][1] == f"{admin['email']}:{org_id}"
     assert rows[0][4] == emu.refresh_token and rows[0][5]
-    paths = [(r["path"], r["params"].get("type")) for r in emu.requests[:3]]
-    assert paths == [("/oauth/v2/token", None), ("/crm/v7/users", "CurrentUser"), ("/crm/v7/org", None)]
+    paths = [(r["path"], r["params"].get("type")) for r in emu.requests]
+    first_user_call = paths.index(("/crm/v7/users", "CurrentUser"))
+    assert paths[first_user_call - 1:first_user_call + 2] == [
+        ("/oauth/v2/token", None), ("/crm/v7/users", "CurrentUser"), ("/crm/v7/org", None)]
 
 
-def test_organization_parses_with_home_currency_and_time_zone(sdk: SdkSession, emu: ZohoEmulator) -> None:
-    body = Api(emu).get("/crm/v7/org").json()["org"][0]
+def test_organization_parses_with_home_currency_and_time_zone(raw: Api, sdk: SdkSession, emu: ZohoEmulator) -> None:
+    body = raw.get("/crm/v7/org").json()["org"][0]
     o = success(org.OrgOperations().get_organization(), org.ResponseWrapper).get_org()[0]
     assert (str(o.get_id()), o.get_company_name(), o.get_iso_code(), o.get_currency()) == (
         body["id"], "Zylker Corp", "INR", "Indian Rupee - INR")
@@ -245,19 +300,19 @@ def test_all_users_type_through_the_sdk(sdk: SdkSession, emu: ZohoEmulator) -> N
     success(res, users.ResponseWrapper)
 
 
-def test_all_users_type_is_answered_by_the_emulator(emu: ZohoEmulator) -> None:
+def test_all_users_type_is_answered_by_the_emulator(raw: Api, emu: ZohoEmulator) -> None:
     # the documented value the SDK refuses (see the xfail above) still works over plain HTTP
-    body = Api(emu).get("/crm/v7/users", {"type": "AllUsers"}).json()
+    body = raw.get("/crm/v7/users", {"type": "AllUsers"}).json()
     assert [u["id"] for u in body["users"]] == [u["id"] for u in emu.users() if u["status"] != "deleted"]
 
 
-def test_roles_form_a_hierarchy_with_the_users_roles(sdk: SdkSession, emu: ZohoEmulator) -> None:
+def test_roles_form_a_hierarchy_with_the_users_roles(raw: Api, sdk: SdkSession, emu: ZohoEmulator) -> None:
     got = success(roles.RolesOperations().get_roles(), roles.ResponseWrapper).get_roles()
     by_name = {r.get_name(): r for r in got}
     assert {u["role"]["name"] for u in emu.users()} <= set(by_name)
     assert by_name["CEO"].get_reporting_to() is None
     assert by_name["Sales Rep"].get_reporting_to().get_id() == by_name["Manager"].get_id()
-    assert by_name["CEO"].get_created_time__s() == parsed_time(Api(emu).get(
+    assert by_name["CEO"].get_created_time__s() == parsed_time(raw.get(
         "/crm/v7/settings/roles").json()["roles"][0]["created_time__s"])
 
 
