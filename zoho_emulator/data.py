@@ -146,7 +146,7 @@ class DataGen:
 
     def h(self, ms: ModuleDef, st: RecordState, name: str, k: int = 0) -> int:
         """Hash for one field of one record at the field's current version."""
-        return mix(self.seed, salt(ms.api_name), st.index, self.fsalt(name), st.version(name), k)
+        return mix(self.seed, self.fsalt(ms.api_name), st.index, self.fsalt(name), st.version(name), k)
 
     def dt(self, epoch: int | None) -> str | None:
         """Datetime in the token user's offset, seconds precision (``2024-05-21T10:15:02+05:30``)."""
@@ -301,7 +301,8 @@ class DataGen:
         if g == "pipeline":
             return pipeline_for(h % 100).name
         if g == "deal_stage":
-            return self.pipeline(mdef, st).stages[h % len(self.pipeline(mdef, st).stages)]
+            stages = self.pipeline(mdef, st).stages
+            return stages[h % len(stages)]
         if g == "stage_probability":
             stage = STAGE_BY_NAME.get(self.dep(mdef, st, "Stage") or "")
             return stage.probability if stage else None

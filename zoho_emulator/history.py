@@ -7,7 +7,8 @@ Modified_Time, so an incremental load on Modified_Time sees both.
 
 Row values (UNCONFIRMED field set): Stage, the deal's Amount / Probability / Expected_Revenue / Closing_Date when it
 entered the stage, ``Moved_To`` (the next stage) and ``Duration`` (whole days spent in the stage), both null while
-the deal is still in the stage.
+the deal is still in the stage. Rows built with the org copy the deal's initial values lazily (on read), so a large
+org builds fast; rows written later copy the values when written.
 """
 
 from __future__ import annotations
@@ -45,8 +46,27 @@ class FieldTracker:
 
     # --- reads -----------------------------------------------------------------------------------------------------
     def value(self, row: RecordState, name: str) -> Any:
-        """Stored value of a history field."""
-        return self.values[row.id].get(name)
+        """Value of a history field (Probability and Expected_Revenue follow from Stage and Amount)."""
+        values = self.values[row.id]
+        if name in values:
+            return values[name]
+        if name == "Probability":
+            meta = STAGE_BY_NAME.get(values["Stage"])
+            return meta.probability if meta else None
+        if name == "Expected_Revenue":
+            amount, probability = self.value(row, "Amount"), self.value(row, "Probability")
+            return round(amount * probability / 100, 2) if amount is not None and probability is not None else None
+        if name in SNAPSHOT:
+            return self._snapshot(values["parent"], values.get("initial", False))[name]
+        return None
+
+    def _snapshot(self, parent_id: int, initial: bool) -> dict[str, Any]:
+        """The parent's copied values: now, or as they were when the org was built (its values at version 0)."""
+        pdef = self.store.mdefs[self.parent]
+        st = self.store.modules[self.parent].by_id[parent_id]
+        if initial:
+            st = RecordState(st.index, st.id, st.created, st.modified, st.creator)
+        return {name: self.store.gen.dep(pdef, st, name) for name in SNAPSHOT}
 
     def parent_ref(self, row: RecordState) -> dict[str, Any] | None:
         """The lookup to the row's deal ``{name, id}``."""
@@ -75,7 +95,7 @@ class FieldTracker:
             for i, name in enumerate(path):
                 when = parent.created + (span * i // last if last else 0)
                 user = parent.creator if i == 0 or parent.modifier is None else parent.modifier
-                self._append(parent, name, when, user)
+                self._append(parent, name, when, user, initial=True)
         self.state.initial_count = len(self.state.by_index)
 
     def changed(self, parent: RecordState, when: int) -> None:
@@ -113,7 +133,7 @@ class FieldTracker:
         ms.deleted = keep
         ms.version += 1
 
-    def _append(self, parent: RecordState, stage: Any, when: int, user: int) -> None:
+    def _append(self, parent: RecordState, stage: Any, when: int, user: int, initial: bool = False) -> None:
         ms = self.state
         rows = self.rows.setdefault(parent.id, [])
         if rows:  # the deal moves on: close the previous row
@@ -122,17 +142,12 @@ class FieldTracker:
             prev.modified = when
             prev.modifier = user
         row = RecordState(len(ms.by_index), self.store.next_record_id(), when, when, user)
-        pdef = self.store.mdefs[self.parent]
-        snap = {name: self.store.gen.dep(pdef, parent, name) for name in SNAPSHOT}
-        meta = STAGE_BY_NAME.get(stage)
-        probability = meta.probability if meta else None
-        amount = snap["Amount"]
-        self.values[row.id] = {
-            "parent": parent.id, "Stage": stage, "Moved_To": None, "Duration": None, "Probability": probability,
-            "Amount": amount, "Closing_Date": snap["Closing_Date"],
-            "Expected_Revenue": round(amount * probability / 100, 2) if amount is not None and probability is not None
-            else None,
-        }
+        values: dict[str, Any] = {"parent": parent.id, "Stage": stage, "Moved_To": None, "Duration": None}
+        if initial:
+            values["initial"] = True
+        else:
+            values.update(self._snapshot(parent.id, False))
+        self.values[row.id] = values
         ms.by_index.append(row)
         ms.by_id[row.id] = row
         rows.append(row)
