@@ -439,6 +439,8 @@ def test_bulk_read_job_is_created_polled_and_downloaded_as_csv(sdk: SdkSession, 
     details = action.get_data()[0]
     assert isinstance(details, bulk_read.SuccessResponse) and choice(details.get_code()) == "ADDED_SUCCESSFULLY"
     job_id = int(details.get_details()["id"])
+    pending = success(ops.get_bulk_read_job_details(job_id), bulk_read.ResponseWrapper).get_data()[0]
+    assert choice(pending.get_state()) in ("ADDED", "IN PROGRESS") and pending.get_result() is None
     emu.advance(5)
     job = success(ops.get_bulk_read_job_details(job_id), bulk_read.ResponseWrapper).get_data()[0]
     assert choice(job.get_state()) == "COMPLETED" and job.get_result().get_count() == emu.count("Deals")
