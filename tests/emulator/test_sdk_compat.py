@@ -50,7 +50,7 @@ LEADS = 2500
 @pytest.fixture(scope="module")
 def emu() -> Iterator[ZohoEmulator]:
     """One emulator for the module: 2,500 leads so that Get Records needs page_token."""
-    e = ZohoEmulator(EmulatorConfig(start_time=START, records_per_module={"Leads": LEADS}, bulk_delay=0.2)).start()
+    e = ZohoEmulator(EmulatorConfig(start_time=START, records_per_module={"Leads": LEADS}, bulk_delay=30)).start()
     yield e
     e.stop()
 
@@ -130,7 +130,7 @@ def test_type_check_catches_a_wrong_type(sdk: SdkSession) -> None:
 def test_bulk_read_answers_have_the_json_types_the_sdk_declares(raw: Api, sdk: SdkSession, emu: ZohoEmulator) -> None:
     created = raw.post("/crm/bulk/v7/read", {"query": {"module": {"api_name": "Leads"}, "fields": ["Last_Name"]}})
     assert created.status_code == 201 and type_mismatches(created.json(), "bulk_read.ActionWrapper") == []
-    emu.advance(5)
+    emu.advance(60)
     status = raw.get(f"/crm/bulk/v7/read/{created.json()['data'][0]['details']['id']}").json()
     assert status["data"][0]["state"] == "COMPLETED" and type_mismatches(status, "bulk_read.ResponseWrapper") == []
 
@@ -441,7 +441,7 @@ def test_bulk_read_job_is_created_polled_and_downloaded_as_csv(sdk: SdkSession, 
     job_id = int(details.get_details()["id"])
     pending = success(ops.get_bulk_read_job_details(job_id), bulk_read.ResponseWrapper).get_data()[0]
     assert choice(pending.get_state()) in ("ADDED", "IN PROGRESS") and pending.get_result() is None
-    emu.advance(5)
+    emu.advance(60)
     job = success(ops.get_bulk_read_job_details(job_id), bulk_read.ResponseWrapper).get_data()[0]
     assert choice(job.get_state()) == "COMPLETED" and job.get_result().get_count() == emu.count("Deals")
     download = ops.download_result(job_id)
