@@ -24,7 +24,7 @@ from zoho_crm.destination import (
     resolve_destination,
     resolve_table_format,
 )
-from zoho_crm.errors import ZohoCrmStoppedEarly, ZohoCrmUserError
+from zoho_crm.errors import ZohoCreditBudgetReached, ZohoCrmStoppedEarly, ZohoCrmUserError
 from zoho_crm.settings import DEFAULT_DATA_CENTER, TABLE_PREFIX
 
 PIPELINE_NAME = "zoho_crm"  # `dlt deploy` reads the literal in build_pipeline(); keep both the same
@@ -107,6 +107,8 @@ def run(
         lakehouse.apply_deletions(pipeline, info.loads_ids, table_format)
     pipeline.set_local_state_val(ORG_STATE_KEY, api_base_url)
     print_summary(pipeline, ledger, time.monotonic() - started)
+    if ledger.budget_stops:
+        raise ZohoCreditBudgetReached(ledger.credit_budget or 0, ledger.credits_total(), list(ledger.budget_stops))
     return info
 
 
@@ -155,6 +157,9 @@ def print_summary(pipeline: dlt.Pipeline, ledger: RunLedger, elapsed: float) -> 
     credits = ", ".join(f"{k} {n}" for k, n in sorted(ledger.credits_by_kind().items()) if n) or "none"
     remaining = f", {ledger.credits_remaining} left today" if ledger.credits_remaining is not None else ""
     print(f"API credits: {ledger.credits_total()} ({credits}{remaining})")
+    by_module = sorted(((m or "org", n) for m, n in ledger.credits_by_module().items() if n), key=lambda x: -x[1])
+    if by_module:
+        print(f"  by module: {', '.join(f'{m} {n}' for m, n in by_module)}")
     if ledger.retries:
         print(f"Retried: {', '.join(f'{k} {n}' for k, n in sorted(ledger.retries.items()))}")
     print(f"Elapsed: {elapsed:.1f} s")
