@@ -124,15 +124,17 @@ def bulk_batches(
     # without a plan every batch costs a detail call later: the budget must pay for a whole page before its rows
     # are read (a page only partly read would move the cursor past records never fetched)
     detail_batch = None if plan else batch_size
-    for job, rows in export(client, module, columns, since, journal, detail_batch):
+    for job, (header, rows) in export(client, module, columns, since, journal, detail_batch):
         started = to_utc(job.created_time)
+        id_at, modified_at = header.index("id"), header.index(CURSOR_FIELD) if CURSOR_FIELD in header else None
+        to_record = plan.reader(header) if plan is not None else None
         for row in rows:
-            item: TDataItem = {"id": row["id"]}
-            modified = row.get(CURSOR_FIELD)
+            item: TDataItem = {"id": row[id_at]}
+            modified = row[modified_at] if modified_at is not None else None
             if modified and to_utc(modified) < started:
                 item[CURSOR_FIELD] = to_utc(modified)  # rows of the job's own second on are listed again next run
-            if plan is not None:
-                item[BULK_RECORD] = plan.record(row)
+            if to_record is not None:
+                item[BULK_RECORD] = to_record(row)
             batch.append(item)
             if len(batch) >= batch_size:
                 yield batch
@@ -149,7 +151,7 @@ def export(
     since: datetime,
     journal: JobJournal,
     detail_batch: Optional[int] = None,
-) -> Iterator["tuple[BulkJob, Iterator[Dict[str, str]]]"]:
+) -> Iterator["tuple[BulkJob, tuple[List[str], Iterator[List[str]]]]"]:
     """Run (or resume) the export of `module`: per job page, the job and its CSV rows.
 
     With `detail_batch`, each page first reserves one credit per `detail_batch` of its records.
@@ -209,15 +211,17 @@ def wait_for(client: ZohoClient, module: str, job: BulkJob) -> Dict[str, Any]:
         wait = min(wait * 2, BULK_POLL_MAX_SECONDS)
 
 
-def csv_rows(body: IO[bytes]) -> Iterator[Dict[str, str]]:
-    """Rows of the CSV inside a Bulk Read zip, read as a stream."""
+def csv_rows(body: IO[bytes]) -> "tuple[List[str], Iterator[List[str]]]":
+    """The header and the rows of the CSV inside a Bulk Read zip, read as a stream."""
     try:
         archive = zipfile.ZipFile(body)
     except zipfile.BadZipFile as ex:
         raise BulkReadFailed(f"the Bulk Read result is not a zip file ({ex})") from None
-    with archive:
-        name = next((n for n in archive.namelist() if n.lower().endswith(".csv")), None)
-        if name is None:
-            raise BulkReadFailed("the Bulk Read result holds no CSV file")
-        with archive.open(name) as member:
-            yield from csv.DictReader(io.TextIOWrapper(member, encoding="utf-8-sig", newline=""))
+    name = next((n for n in archive.namelist() if n.lower().endswith(".csv")), None)
+    if name is None:
+        raise BulkReadFailed("the Bulk Read result holds no CSV file")
+    rows = csv.reader(io.TextIOWrapper(archive.open(name), encoding="utf-8-sig", newline=""))
+    header = next(rows, [])
+    if "id" not in header:
+        raise BulkReadFailed(f"the Bulk Read CSV has no id column (columns: {', '.join(header[:5])}…)")
+    return header, rows

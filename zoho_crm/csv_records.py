@@ -26,7 +26,9 @@ from .errors import ZohoApiError
 from .metadata import OrgMetadata
 from .schema import TFieldMeta
 
-TConvert = Callable[[Dict[str, str]], Any]
+TRow = List[str]
+TConvert = Callable[[TRow], Any]
+TFactory = Callable[[Dict[str, int]], TConvert]  # CSV header positions -> converter of a row
 USER_NAME, USER_EMAIL = "full_name", "email"  # user fields addressed with dot notation (`Owner.email`)
 CSV_OBJECT_TYPES = frozenset({"lookup", "ownerlookup", "userlookup", "layout"})
 CSV_ARRAY_TYPES = frozenset({"multiselectpicklist"})
@@ -37,13 +39,15 @@ class CsvPlan:
     """How to read one module's records from Bulk Read CSV: the columns to export and how to turn a row into the
     record the REST API would return."""
 
-    def __init__(self, columns: List[str], converters: Dict[str, TConvert]) -> None:
+    def __init__(self, columns: List[str], factories: Dict[str, TFactory]) -> None:
         self.columns = columns
-        self._converters = converters
+        self._factories = factories
 
-    def record(self, row: Dict[str, str]) -> TDataItem:
-        """The REST-shaped record of one CSV row."""
-        return {name: convert(row) for name, convert in self._converters.items()}
+    def reader(self, header: TRow) -> Callable[[TRow], TDataItem]:
+        """A function from a CSV row (a list, in `header` order) to its REST-shaped record."""
+        index = {name: i for i, name in enumerate(header)}
+        converters = [(name, factory(index)) for name, factory in self._factories.items()]
+        return lambda row: {name: convert(row) for name, convert in converters}
 
 
 def csv_plan(metadata: OrgMetadata, module: str) -> Optional[CsvPlan]:
@@ -52,13 +56,13 @@ def csv_plan(metadata: OrgMetadata, module: str) -> Optional[CsvPlan]:
     if not fields or any(not _csv_representable(metadata, f) for f in fields):
         return None
     columns: List[str] = []
-    converters: Dict[str, TConvert] = {}
+    factories: Dict[str, TFactory] = {}
     for field in fields:
         name = str(field["api_name"])
         columns.append(name)
-        converters[name] = _converter(metadata, module, field, columns)
-    converters.setdefault("id", _text("id"))
-    return CsvPlan(list(dict.fromkeys(["id", *columns])), converters)
+        factories[name] = _factory(metadata, module, field, columns)
+    factories.setdefault("id", _text("id"))
+    return CsvPlan(list(dict.fromkeys(["id", *columns])), factories)
 
 
 def _csv_representable(metadata: OrgMetadata, field: TFieldMeta) -> bool:
@@ -70,7 +74,7 @@ def _csv_representable(metadata: OrgMetadata, field: TFieldMeta) -> bool:
     return data_type in CSV_OBJECT_TYPES or data_type in CSV_ARRAY_TYPES or field.get("api_name") == TAG_FIELD
 
 
-def _converter(metadata: OrgMetadata, module: str, field: TFieldMeta, columns: List[str]) -> TConvert:
+def _factory(metadata: OrgMetadata, module: str, field: TFieldMeta, columns: List[str]) -> TFactory:
     name, data_type, json_type = str(field["api_name"]), field.get("data_type"), field.get("json_type")
     if name == TAG_FIELD and json_type == "jsonarray":
         return _tags(name, tag_catalog(metadata.client, module))
@@ -115,70 +119,93 @@ def layout_names(client: ZohoClient, module: str) -> Dict[str, str]:
     return {str(layout["id"]): str(layout["name"]) for layout in rows}
 
 
-def _text(name: str) -> TConvert:
-    return lambda row: row.get(name) or None
+def _cell(index: Dict[str, int], name: str) -> Callable[[TRow], str]:
+    """A getter of one column's text ("" when Zoho left the column out)."""
+    position = index.get(name)
+    if position is None:
+        return lambda row: ""
+    return lambda row: row[position]
 
 
-def _integer(name: str) -> TConvert:
-    def convert(row: Dict[str, str]) -> Optional[int]:
-        value = row.get(name)
-        return int(value) if value else None
+def _text(name: str) -> TFactory:
+    def factory(index: Dict[str, int]) -> TConvert:
+        cell = _cell(index, name)
+        return lambda row: cell(row) or None
 
-    return convert
-
-
-def _double(name: str) -> TConvert:
-    def convert(row: Dict[str, str]) -> Optional[float]:
-        value = row.get(name)
-        return float(value) if value else None
-
-    return convert
+    return factory
 
 
-def _boolean(name: str) -> TConvert:
-    def convert(row: Dict[str, str]) -> Optional[bool]:
-        value = row.get(name)
-        return value.lower() == "true" if value else None
+def _integer(name: str) -> TFactory:
+    def factory(index: Dict[str, int]) -> TConvert:
+        cell = _cell(index, name)
+        return lambda row: int(value) if (value := cell(row)) else None
 
-    return convert
-
-
-def _split(name: str) -> TConvert:
-    return lambda row: row[name].split(";") if row.get(name) else []
+    return factory
 
 
-def _tags(name: str, catalog: Dict[str, Dict[str, Any]]) -> TConvert:
-    def convert(row: Dict[str, str]) -> List[Dict[str, Any]]:
-        names = row[name].split(";") if row.get(name) else []
-        return [dict(catalog.get(tag) or {"name": tag}) for tag in names]
+def _double(name: str) -> TFactory:
+    def factory(index: Dict[str, int]) -> TConvert:
+        cell = _cell(index, name)
+        return lambda row: float(value) if (value := cell(row)) else None
 
-    return convert
-
-
-def _layout(name: str, names: Dict[str, str]) -> TConvert:
-    def convert(row: Dict[str, str]) -> Optional[Dict[str, Any]]:
-        layout_id = row.get(name)
-        return {"name": names.get(layout_id), "id": layout_id} if layout_id else None
-
-    return convert
+    return factory
 
 
-def _user(name: str, with_email: bool) -> TConvert:
-    def convert(row: Dict[str, str]) -> Optional[Dict[str, Any]]:
-        user_id = row.get(name)
-        if not user_id:
-            return None
-        user = {"name": row.get(f"{name}.{USER_NAME}") or None, "id": user_id}
-        if with_email:
-            user["email"] = row.get(f"{name}.{USER_EMAIL}") or None
-        return user
+def _boolean(name: str) -> TFactory:
+    def factory(index: Dict[str, int]) -> TConvert:
+        cell = _cell(index, name)
+        return lambda row: value.lower() == "true" if (value := cell(row)) else None
 
-    return convert
+    return factory
 
 
-def _lookup(name: str, display: str) -> TConvert:
-    def convert(row: Dict[str, str]) -> Optional[Dict[str, Any]]:
-        record_id = row.get(name)
-        return {"name": row.get(display) or None, "id": record_id} if record_id else None
+def _split(name: str) -> TFactory:
+    def factory(index: Dict[str, int]) -> TConvert:
+        cell = _cell(index, name)
+        return lambda row: value.split(";") if (value := cell(row)) else []
 
-    return convert
+    return factory
+
+
+def _tags(name: str, catalog: Dict[str, Dict[str, Any]]) -> TFactory:
+    def factory(index: Dict[str, int]) -> TConvert:
+        cell = _cell(index, name)
+        return lambda row: [dict(catalog.get(tag) or {"name": tag}) for tag in cell(row).split(";") if tag]
+
+    return factory
+
+
+def _layout(name: str, names: Dict[str, str]) -> TFactory:
+    def factory(index: Dict[str, int]) -> TConvert:
+        cell = _cell(index, name)
+        return lambda row: {"name": names.get(value), "id": value} if (value := cell(row)) else None
+
+    return factory
+
+
+def _user(name: str, with_email: bool) -> TFactory:
+    def factory(index: Dict[str, int]) -> TConvert:
+        user_id, full_name, email = _cell(index, name), _cell(index, f"{name}.{USER_NAME}"), _cell(
+            index, f"{name}.{USER_EMAIL}"
+        )
+
+        def convert(row: TRow) -> Optional[Dict[str, Any]]:
+            value = user_id(row)
+            if not value:
+                return None
+            user = {"name": full_name(row) or None, "id": value}
+            if with_email:
+                user["email"] = email(row) or None
+            return user
+
+        return convert
+
+    return factory
+
+
+def _lookup(name: str, display: str) -> TFactory:
+    def factory(index: Dict[str, int]) -> TConvert:
+        record_id, shown = _cell(index, name), _cell(index, display)
+        return lambda row: {"name": shown(row) or None, "id": value} if (value := record_id(row)) else None
+
+    return factory
