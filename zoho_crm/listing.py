@@ -50,10 +50,11 @@ def modified_record_ids(
 def _rest_with_metadata(
     metadata: OrgMetadata, module: str, ids_per_request: int, since: datetime
 ) -> Iterator[List[TDataItem]]:
-    """The REST listing; the module's field metadata is read (and paid for) before its first batch."""
+    """The REST listing; its first batch also reserves the module's field metadata, which the detail transformer
+    reads only if a row survives dlt's boundary dedup (a run without changes reads none)."""
     first = True
     for batch in rest_batches(metadata.client, module, ids_per_request, since):
-        if first and not _metadata_ready(metadata, module):
+        if first and not metadata.client.gate.ledger.reserve(METADATA_RESERVE, module):
             return
         first = False
         yield batch
@@ -73,8 +74,8 @@ def _probe_then_read(
             probe.close()
             break
     else:
-        # small enough: these are the REST listing's rows, now paying for their detail calls
-        if held and not _metadata_ready(metadata, module):
+        # small enough: these are the REST listing's rows, now paying for their metadata and detail calls
+        if held and not ledger.reserve(METADATA_RESERVE, module):
             return
         for batch in held:
             if not ledger.reserve(1, module):
@@ -92,7 +93,7 @@ def _probe_then_read(
 
 
 def _metadata_ready(metadata: OrgMetadata, module: str, extra: int = 0) -> bool:
-    """Reserve and read the module's field metadata (types, subforms) before any of its records is fetched."""
+    """Reserve and read the module's field metadata (types, subforms), with `extra` credits of headroom."""
     if not metadata.client.gate.ledger.reserve(METADATA_RESERVE + extra, module):
         return False
     metadata.hints(module)
