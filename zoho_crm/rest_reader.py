@@ -1,7 +1,7 @@
 """The REST reader: list the ids modified since the cursor (`If-Modified-Since`), then fetch their records by ids.
 
-Both steps are dlt resources: the listing is incremental on `Modified_Time` (a parallel generator, so listings
-of all modules overlap), the detail fetch a parallel transformer making one `?ids=` call per batch.
+`rest_batches` is the listing behind each module's incremental id resource (`listing.py`); `records_by_ids` is
+the parallel transformer making one `?ids=` call per batch (or passing on records Bulk Read already converted).
 """
 
 import logging
