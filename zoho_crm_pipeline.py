@@ -13,15 +13,13 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import dlt
 import duckdb
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
-from dlt.common.destination.exceptions import UnknownDestinationModule
-from dlt.common.exceptions import MissingDependencyException
-from dlt.common.pipeline import LoadInfo
+from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 
 from zoho_crm import resolve_urls, zoho_crm_source
 from zoho_crm.client import API_STATS
 from zoho_crm.deleted import TOMBSTONES
-from zoho_crm.errors import ZohoCrmUserError
+from zoho_crm.runner import EXIT_DONE, PipelineRunLock, describe_failure, failure_report
+from zoho_crm.runner.pending import finish_pending_loads
 from zoho_crm.settings import DEFAULT_DATA_CENTER, TABLE_PREFIX
 
 PIPELINE_NAME = "zoho_crm"
@@ -37,17 +35,6 @@ DEMO_QUERIES = {
     "Quoted products": "SELECT i.product_name__name AS product, sum(i.quantity) AS quantity "
     "FROM zoho_crm_quotes__quoted_items i GROUP BY 1 ORDER BY 2 DESC LIMIT 10",
 }
-MISSING_DESTINATION_CONFIG = (
-    "missing destination configuration {spec} ({keys}): put it in .dlt/secrets.toml, e.g. [destination.postgres] "
-    'credentials = "postgresql://user:password@host:5432/db", or set DESTINATION__POSTGRES__CREDENTIALS'
-)
-DESTINATIONS = "duckdb, postgres, bigquery, snowflake, motherduck, redshift, mssql, databricks, filesystem, …"
-MISSING_CREDENTIALS = (
-    "missing Zoho credentials ({keys}): put client_id, client_secret and refresh_token under "
-    "[sources.zoho_crm.credentials] in .dlt/secrets.toml, or set SOURCES__ZOHO_CRM__CREDENTIALS__CLIENT_ID, "
-    "…__CLIENT_SECRET and …__REFRESH_TOKEN (README: 'Get a refresh token'); no Zoho account at hand? "
-    "try `python zoho_crm_pipeline.py --demo`"
-)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -63,6 +50,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--progress", choices=["log", "tqdm", "enlighten", "alive_progress"], help="progress display")
     parser.add_argument("--demo", action="store_true", help="run against a local Zoho emulator (no account needed)")
     parser.add_argument("--pipeline-name", default=PIPELINE_NAME, help=f"dlt pipeline name (default {PIPELINE_NAME})")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="on failure, print the full exception chain too (as RUNTIME__LOG_LEVEL=INFO does)",
+    )
     return parser.parse_args(argv)
 
 
@@ -80,6 +72,7 @@ def run(args: argparse.Namespace, source_kwargs: Optional[Dict[str, Any]] = None
     )
     api_base_url = configured_api_base_url(kwargs)
     refresh = args.full_refresh or org_changed(pipeline, api_base_url)
+    finish_pending_loads(pipeline)  # what a killed or failed run left goes first; then this run fetches anew
     formats = pipeline.destination.capabilities().supported_loader_file_formats
     info = pipeline.run(
         source,
@@ -153,47 +146,55 @@ def run_demo(args: argparse.Namespace) -> None:
                 print("   ", " | ".join(str(v) for v in row))
 
 
-def user_error(exc: BaseException) -> Optional[str]:
-    """The one-line message for an error the user can fix, found anywhere in the exception chain."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, ZohoCrmUserError):
-            return str(exc)
-        if isinstance(exc, ConfigFieldMissingException):
-            if "zoho" in exc.spec_name.lower():
-                return MISSING_CREDENTIALS.format(keys=", ".join(exc.fields))
-            return MISSING_DESTINATION_CONFIG.format(spec=exc.spec_name, keys=", ".join(exc.fields))
-        if isinstance(exc, UnknownDestinationModule):
-            return f"unknown destination {exc.ref!r}: use a dlt destination name ({DESTINATIONS})"
-        if isinstance(exc, MissingDependencyException):
-            return f'{str(exc).splitlines()[0].strip()} (e.g. pip install "dlt[postgres]")'
-        exc = exc.__cause__ or exc.__context__ or getattr(exc, "exception", None)
-    return None
-
-
 def main(argv: Optional[List[str]] = None) -> int:
-    """Entry point: 0 on success, 2 on a user-fixable error, 1 on anything else."""
+    """Entry point: 0 done, 1 failed, 2 fix your configuration, 3 stopped early with nothing lost (run again).
+
+    Every failure prints one line on stderr naming its cause (`--verbose` adds the full exception chain before
+    it). One run per pipeline at a time: a second run exits at once with code 3, before any Zoho call.
+    """
     args = parse_args(argv)
-    source_logger = logging.getLogger("zoho_crm")
-    if not source_logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("warning: %(message)s"))
-        source_logger.addHandler(handler)
-        source_logger.setLevel(logging.WARNING)
+    verbose = args.verbose or _log_level_is_verbose()
+    _configure_logging(verbose)
+    name = f"{args.pipeline_name}_demo" if args.demo else args.pipeline_name
     try:
-        run_demo(args) if args.demo else run(args)
+        with PipelineRunLock(name, get_dlt_pipelines_dir()) as lock:
+            if lock.previous:
+                print(
+                    f"warning: the previous run of pipeline {name} (pid {lock.previous.get('pid')}, started "
+                    f"{lock.previous.get('started')}) did not finish: this run takes over",
+                    file=sys.stderr,
+                )
+            run_demo(args) if args.demo else run(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        message = user_error(exc)
-        if message:
-            print(f"error: {message}", file=sys.stderr)
-            return 2
-        print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
-        return 1
-    return 0
+        failure = describe_failure(exc)
+        if verbose:
+            print(failure_report(exc), file=sys.stderr)
+        print(failure.line, file=sys.stderr)
+        return failure.exit_code
+    return EXIT_DONE
+
+
+def _log_level_is_verbose() -> bool:
+    level = dlt.config.get("runtime.log_level", str)
+    return str(level or "").upper() in ("INFO", "DEBUG")
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Source and runner messages on stderr as `warning: …` lines (`info: …` too with --verbose)."""
+    source_logger = logging.getLogger("zoho_crm")
+    if not source_logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_LowerLevelFormatter("%(levelname)s: %(message)s"))
+        source_logger.addHandler(handler)
+    source_logger.setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+class _LowerLevelFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace(record.levelname, record.levelname.lower(), 1)
 
 
 if __name__ == "__main__":
