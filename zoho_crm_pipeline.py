@@ -186,10 +186,22 @@ def _configure_logging(verbose: bool) -> None:
     """Source and runner messages on stderr as `warning: …` lines (`info: …` too with --verbose)."""
     source_logger = logging.getLogger("zoho_crm")
     if not source_logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(_LowerLevelFormatter("%(levelname)s: %(message)s"))
         source_logger.addHandler(handler)
     source_logger.setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time (callers and tests may redirect it between runs)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
 
 
 class _LowerLevelFormatter(logging.Formatter):

@@ -32,7 +32,7 @@ def finish_pending_loads(pipeline: dlt.Pipeline) -> List[str]:
     if load_ids:
         pipeline.load()
         logger.warning(
-            "Loaded %s left pending by an earlier run that did not finish; now fetching what changed since",
+            "An earlier run did not finish: loaded the %s it left pending; now fetching what changed since",
             ", ".join(f"load package {load_id}" for load_id in load_ids),
         )
     return load_ids
