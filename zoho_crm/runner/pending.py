@@ -32,7 +32,7 @@ def finish_pending_loads(pipeline: dlt.Pipeline) -> List[str]:
     if load_ids:
         pipeline.load()
         logger.warning(
-            "An earlier run did not finish: loaded the %s it left pending; now fetching what changed since",
+            "an earlier run did not finish: loaded the %s it left pending; now fetching what changed since",
             ", ".join(f"load package {load_id}" for load_id in load_ids),
         )
     return load_ids
