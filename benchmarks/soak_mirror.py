@@ -41,7 +41,7 @@ def mirror_differences(emu: ZohoEmulator, modules: List[str]) -> List[str]:
 def _child_differences(table: str, records: List[Dict[str, Any]]) -> List[str]:
     """Child rows per parent id, and grandchild rows in all, for each list of objects in the records."""
     problems: List[str] = []
-    tables = {row[0] for row in query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'zoho_crm_data'")}
+    tables = {row[0] for row in query("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'zoho_crm_data'")}
     fields = {key for record in records for key, value in record.items() if _objects(value)}
     for field in sorted(fields):
         child = f"{table}__{NAMING.normalize_identifier(field)}"

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.e2e.conftest import configure_env, run_cli
+from tests.e2e.holders import hold_duckdb, release
 from tests.e2e.mirror import assert_table_mirrors
 from zoho_crm import table_name
 from zoho_emulator import ZohoEmulator
@@ -83,26 +84,20 @@ def test_a_load_that_failed_is_finished_by_the_next_run_which_then_fetches_what_
     load = dlt.Pipeline.load
 
     def load_while_a_notebook_opens_the_file(self: dlt.Pipeline, *args: object, **kwargs: object) -> object:
-        script = "import duckdb, sys; c = duckdb.connect('zoho_crm.duckdb'); print('open', flush=True); sys.stdin.read()"
-        holder = subprocess.Popen(
-            [sys.executable, "-c", script], cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE
-        )
-        assert holder.stdout is not None and holder.stdout.readline().strip() == b"open"
-        holders.append(holder)
+        holders.append(hold_duckdb(tmp_path))
         return load(self, *args, **kwargs)
 
     monkeypatch.setattr(dlt.Pipeline, "load", load_while_a_notebook_opens_the_file)
     code, _, err = run_cli("--modules", ",".join(MODULES))
     monkeypatch.setattr(dlt.Pipeline, "load", load)
     for holder in holders:
-        holder.kill()
-        holder.wait()
+        release(holder)
     assert code == 1
     (pending,) = dlt.pipeline("zoho_crm").list_normalized_load_packages()
     assert err.strip().splitlines() == [
-        f"error: load step failed: the DuckDB file {tmp_path / 'zoho_crm.duckdb'} is in use by another process (PID "
-        f"{holders[0].pid}, {os.path.realpath(sys.executable)}): close it (a notebook, DBeaver, the duckdb CLI) and run "
-        "again"
+        f"error: load step failed: the DuckDB file {tmp_path / 'zoho_crm.duckdb'} is in use by another process "
+        f"(PID {holders[0].pid}, {os.path.realpath(sys.executable)}): close it (a notebook, DBeaver, the duckdb CLI) "
+        "and run again"
     ]
     change(emulator)
     code, _, err = run_cli("--modules", ",".join(MODULES))

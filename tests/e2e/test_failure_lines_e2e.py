@@ -10,6 +10,7 @@ from typing import Any, Dict, Iterator
 import pytest
 
 from tests.e2e.conftest import configure_env, run_cli
+from tests.e2e.holders import hold_duckdb, release
 from zoho_emulator import ZohoEmulator
 
 RUN_AGAIN = "Zoho or a proxy in between is failing, run again later"
@@ -86,14 +87,9 @@ def test_a_dropped_connection_mid_run_is_not_blamed_on_the_configuration(make_em
 @pytest.fixture
 def duckdb_holder(tmp_path: Path) -> Iterator[subprocess.Popen]:
     """Another process (a notebook, DBeaver) holding zoho_crm.duckdb open for writing."""
-    script = "import duckdb, sys; c = duckdb.connect('zoho_crm.duckdb'); print('open', flush=True); sys.stdin.read()"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", script], cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == b"open"
+    holder = hold_duckdb(tmp_path)
     yield holder
-    holder.kill()
-    holder.wait()
+    release(holder)
 
 
 def test_duckdb_file_held_by_another_process_names_the_file_and_the_process(
