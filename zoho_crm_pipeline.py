@@ -9,15 +9,13 @@ import logging
 import os
 import sys
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 import dlt
 import duckdb
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 
-from zoho_crm import resolve_urls, zoho_crm_source
-from zoho_crm.client import API_STATS
-from zoho_crm.deleted import TOMBSTONES
+from zoho_crm import RunLedger, resolve_urls, zoho_crm_source
 from zoho_crm.runner import EXIT_DONE, PipelineRunLock, describe_failure, failure_report
 from zoho_crm.runner.pending import finish_pending_loads
 from zoho_crm.settings import DEFAULT_DATA_CENTER, TABLE_PREFIX
@@ -25,6 +23,7 @@ from zoho_crm.settings import DEFAULT_DATA_CENTER, TABLE_PREFIX
 PIPELINE_NAME = "zoho_crm"
 ORG_STATE_KEY = "zoho_crm_api_base_url"  # local pipeline state: which Zoho API the tables mirror
 DUCKDB_FILE = "zoho_crm.duckdb"
+COMPRESSION_KEY = "data_writer.disable_compression"
 DEFAULT_DATASET = "zoho_crm_data"  # not "zoho_crm": DuckDB names the catalog after the file
 DEMO_DUCKDB_FILE = "zoho_crm_demo.duckdb"
 DEMO_QUERIES = {
@@ -60,11 +59,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def run(args: argparse.Namespace, source_kwargs: Optional[Dict[str, Any]] = None) -> LoadInfo:
     """Build the source and pipeline from the flags, run it and print the summary."""
+    uncompressed_intermediate_files()
     kwargs = dict(source_kwargs or {})
     if args.modules:
         kwargs["modules"] = args.modules
-    started, before = time.monotonic(), (API_STATS.snapshot(), TOMBSTONES.snapshot())
-    source = zoho_crm_source(**kwargs)
+    started, ledger = time.monotonic(), RunLedger()
+    source = zoho_crm_source(**kwargs, ledger=ledger)
     # an absolute path: dlt would resolve a relative one against the directory of the pipeline's first run
     destination: Any = args.destination or dlt.destinations.duckdb(os.path.abspath(DUCKDB_FILE))
     pipeline = dlt.pipeline(
@@ -81,8 +81,15 @@ def run(args: argparse.Namespace, source_kwargs: Optional[Dict[str, Any]] = None
     )
     info.raise_on_failed_jobs()
     pipeline.set_local_state_val(ORG_STATE_KEY, api_base_url)
-    print_summary(pipeline, before, time.monotonic() - started)
+    print_summary(pipeline, ledger, time.monotonic() - started)
     return info
+
+
+def uncompressed_intermediate_files() -> None:
+    """dlt gzips the files passed from extract to normalize; for this source that costs more CPU than the disk it
+    saves (parquet load files compress anyway). An explicit `data_writer.disable_compression` wins."""
+    if dlt.config.get(COMPRESSION_KEY) is None:
+        dlt.config[COMPRESSION_KEY] = True
 
 
 def configured_api_base_url(kwargs: Dict[str, Any]) -> str:
@@ -108,22 +115,24 @@ def org_changed(pipeline: dlt.Pipeline, api_base_url: str) -> bool:
     return True
 
 
-def print_summary(pipeline: dlt.Pipeline, before: Tuple[Dict[str, int], Dict[str, int]], elapsed: float) -> None:
-    """Rows loaded (and records deleted) per table, API calls made by kind, elapsed time."""
+def print_summary(pipeline: dlt.Pipeline, ledger: RunLedger, elapsed: float) -> None:
+    """Rows loaded (and records deleted) per table, API calls and credits by kind, retries, elapsed time."""
     trace = pipeline.last_trace
     counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
-    calls, deletions = _since(API_STATS.snapshot(), before[0]), _since(TOMBSTONES.snapshot(), before[1])
+    deletions = ledger.tombstones
     tables = {t: n - deletions.get(t, 0) for t, n in sorted(counts.items()) if t.startswith(TABLE_PREFIX)}
     print(f"Loaded {sum(tables.values())} rows into {pipeline.dataset_name} ({pipeline.destination.destination_name})")
     for table, rows in tables.items():
         deleted = f"  ({deletions[table]} deleted)" if deletions.get(table) else ""
         print(f"  {table:<48} {rows:>9}{deleted}")
+    calls = ledger.calls_by_kind()
     print(f"API calls: {sum(calls.values())} ({', '.join(f'{k} {n}' for k, n in sorted(calls.items())) or 'none'})")
+    credits = ", ".join(f"{k} {n}" for k, n in sorted(ledger.credits_by_kind().items()) if n) or "none"
+    remaining = f", {ledger.credits_remaining} left today" if ledger.credits_remaining is not None else ""
+    print(f"API credits: {ledger.credits_total()} ({credits}{remaining})")
+    if ledger.retries:
+        print(f"Retried: {', '.join(f'{k} {n}' for k, n in sorted(ledger.retries.items()))}")
     print(f"Elapsed: {elapsed:.1f} s")
-
-
-def _since(now: Dict[str, int], was: Dict[str, int]) -> Dict[str, int]:
-    return {k: n - was.get(k, 0) for k, n in now.items() if n - was.get(k, 0)}
 
 
 def run_demo(args: argparse.Namespace) -> None:

@@ -20,19 +20,25 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 import dlt
 import pendulum
+from dlt.common.configuration import resolve_configuration
+from dlt.common.configuration.specs import RuntimeConfiguration
 from dlt.sources import DltResource
 
 from .auth import ZohoCrmCredentials, ZohoOAuth
 from .client import ZohoClient
 from .deleted import LOG_COLUMNS, deleted_records, deletion_log, tombstones
 from .errors import ZohoConfigError, ZohoUnknownModuleError
+from .gate import ZohoGate
+from .ledger import RunLedger
 from .metadata import OrgMetadata
-from .resources import modified_record_ids, records_by_ids
+from .rest_reader import modified_record_ids, records_by_ids
 from .settings import (
     CURSOR_FIELD,
     DATA_CENTERS,
     DEFAULT_DATA_CENTER,
     DEFAULT_IDS_PER_REQUEST,
+    DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_RETRY_SECONDS,
     DEFAULT_MODULES,
     DEFAULT_START_DATE,
     DELETE_MODES,
@@ -47,7 +53,9 @@ from .settings import (
 from .users import users
 
 logger = logging.getLogger(__name__)
-__all__ = ["ZohoCrmCredentials", "resolve_urls", "table_name", "zoho_crm_source"]
+__all__ = ["RunLedger", "ZohoCrmCredentials", "resolve_urls", "table_name", "zoho_crm_source"]
+EXTRACT_WORKERS_KEY = "sources.zoho_crm.extract.workers"
+_workers_set_by_source: Optional[int] = None
 
 
 @dlt.source(name="zoho_crm", max_table_nesting=2)
@@ -60,6 +68,9 @@ def zoho_crm_source(
     start_date: str = DEFAULT_START_DATE,
     ids_per_request: int = DEFAULT_IDS_PER_REQUEST,
     delete_mode: str = "hard",
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
+    max_retry_seconds: float = DEFAULT_MAX_RETRY_SECONDS,
+    ledger: Optional[RunLedger] = None,
 ) -> Iterator[DltResource]:
     """Load Zoho CRM modules into `zoho_crm_<module>` tables, incrementally on `Modified_Time`, merged on `id`.
 
@@ -74,6 +85,12 @@ def zoho_crm_source(
         ids_per_request: Record ids per detail call, 1..100.
         delete_mode: "hard" removes records deleted in Zoho (and their child rows) from the module tables;
             "keep" leaves them. Either way `zoho_crm_deleted_records` logs every deletion.
+        max_concurrency: Calls to the Zoho CRM API in flight at once, for the whole run (all modules, listings,
+            details, metadata, deletions, users): the org's edition limit (Free 5, Standard 10, Professional 15,
+            Enterprise 20, Ultimate 25) minus what other integrations use.
+        max_retry_seconds: Time one call may spend retrying 429s, server errors and dropped answers; then the run
+            stops (429: exit 3, others: a failure).
+        ledger: Collects calls, credits, retries and deletions of the run (the CLI prints them); optional.
 
     Yields:
         Per module a merge resource fed by a hidden id listing, and the deletion resources; the Users resource.
@@ -84,15 +101,28 @@ def zoho_crm_source(
         raise ZohoConfigError(f"ids_per_request must be between 1 and {MAX_IDS_PER_REQUEST}, got {ids_per_request}")
     if delete_mode not in DELETE_MODES:
         raise ZohoConfigError(f"delete_mode must be one of {', '.join(DELETE_MODES)}, got {delete_mode!r}")
+    if int(max_concurrency) < 1:
+        raise ZohoConfigError(f"max_concurrency must be 1 or more (your edition's limit), got {max_concurrency}")
+    if float(max_retry_seconds) < 0:
+        raise ZohoConfigError(f"max_retry_seconds must be 0 or more, got {max_retry_seconds}")
     names = parse_modules(modules)
+    size_extract_pool(int(max_concurrency))
 
+    runtime = resolve_configuration(RuntimeConfiguration())
+    gate = ZohoGate(
+        int(max_concurrency),
+        float(max_retry_seconds),
+        ledger if ledger is not None else RunLedger(),
+        backoff_base=float(runtime.request_backoff_factor),
+        backoff_cap=float(runtime.request_max_retry_delay),
+    )
     auth = ZohoOAuth(
         access_token_url=f"{accounts_url}/oauth/v2/token",
         client_id=credentials.client_id,
         client_secret=credentials.client_secret,
         refresh_token=credentials.refresh_token,
     )
-    metadata = OrgMetadata(ZohoClient(api_base_url, auth))
+    metadata = OrgMetadata(ZohoClient(api_base_url, auth, gate, timeout=float(runtime.request_timeout)))
     wanted = resolve_modules(names, metadata.modules())
     if names is None or [n.lower() for n in names] == ["all"]:
         metadata.client.optional_modules.update(wanted)  # not named by the user: skipped if unreadable
@@ -105,6 +135,16 @@ def zoho_crm_source(
             )
             continue
         yield from module_resources(metadata, module, start, int(ids_per_request), delete_mode)
+
+
+def size_extract_pool(max_concurrency: int) -> None:
+    """Give dlt's extract pool a thread per call the gate lets through, and two more to parse answers meanwhile,
+    unless `[sources.zoho_crm.extract] workers` is configured explicitly."""
+    global _workers_set_by_source
+    configured = dlt.config.get(EXTRACT_WORKERS_KEY)
+    if configured is None or configured == _workers_set_by_source:
+        _workers_set_by_source = max_concurrency + 2
+        dlt.config[EXTRACT_WORKERS_KEY] = _workers_set_by_source
 
 
 def module_resources(
@@ -151,7 +191,7 @@ def module_resources(
             write_disposition="merge",
             primary_key="id",
             columns=tombstone_column,
-        )(table)
+        )(table, metadata.client.gate.ledger)
 
 
 def table_name(module: str) -> str:

@@ -1,11 +1,10 @@
-"""HTTP layer: dlt's RESTClient with Zoho's paginator, 204/304 as empty, Zoho errors, and per-kind call counts."""
+"""HTTP layer: dlt's RESTClient with Zoho's paginator, 204/304 as empty, and Zoho's error envelope as exceptions."""
 
 import contextlib
 import functools
-import threading
-from collections import Counter
 from typing import Any, Dict, Iterator, List, Optional, Set
 
+from dlt.sources.helpers.requests.session import DEFAULT_TIMEOUT
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.client import PageData
 from dlt.sources.helpers.rest_client.exceptions import IgnoreResponseException
@@ -19,34 +18,13 @@ from .errors import (
     ZohoApiError,
     ZohoConnectionError,
     ZohoInvalidModuleError,
-    ZohoRateLimitError,
 )
+from .gate import ZohoGate
 from .settings import API_VERSION
 
 ACCESS_ERROR_CODES = frozenset(
     {"OAUTH_SCOPE_MISMATCH", "NO_PERMISSION", "NOT_SUPPORTED", "INVALID_TOKEN", "AUTHENTICATION_FAILURE"}
 )
-
-
-class ApiCallStats:
-    """Thread-safe counts per kind made by this process (API calls by endpoint kind, tombstones by table)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._calls: Counter[str] = Counter()
-
-    def add(self, kind: str, n: int = 1) -> None:
-        """Count `n` of `kind` (for API calls every attempt counts: Zoho charges retried calls too)."""
-        with self._lock:
-            self._calls[kind] += n
-
-    def snapshot(self) -> Dict[str, int]:
-        """Return a copy of the counts."""
-        with self._lock:
-            return dict(self._calls)
-
-
-API_STATS = ApiCallStats()
 
 
 class ZohoPaginator(BasePaginator):
@@ -82,21 +60,22 @@ class ZohoPaginator(BasePaginator):
 
 
 class ZohoClient:
-    """A thin layer over `RESTClient` for `{api_base_url}/crm/v7`."""
+    """A thin layer over `RESTClient` for `{api_base_url}/crm/v7`; every request passes the run's `ZohoGate`."""
 
-    def __init__(self, api_base_url: str, auth: ZohoOAuth, stats: ApiCallStats = API_STATS) -> None:
+    def __init__(self, api_base_url: str, auth: ZohoOAuth, gate: ZohoGate, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.api_base_url = api_base_url.rstrip("/")
         self.auth = auth
-        self.stats = stats
+        self.gate = gate
         self.rejected_params: Set[str] = set()  # optional query parameters this Zoho refused
         self.optional_modules: Set[str] = set()  # modules the user did not name: skipped if unreadable
         self.single_fetch_modules: Set[str] = set()  # modules whose ?ids= answer lacks subforms (fetched one by one)
-        self.rest = RESTClient(base_url=f"{self.api_base_url}/crm/{API_VERSION}", auth=auth, session=auth.session)
+        self.rest = RESTClient(
+            base_url=f"{self.api_base_url}/crm/{API_VERSION}", auth=auth, session=gate.session(timeout)
+        )
 
     def paginate(
         self,
         path: str,
-        kind: str,
         module: Optional[str] = None,
         params: Optional[Dict[str, Any]] = None,
         headers: Optional[Dict[str, str]] = None,
@@ -109,7 +88,7 @@ class ZohoClient:
             headers=headers,
             paginator=ZohoPaginator(),
             data_selector=data_selector,
-            hooks=self._hooks(kind, module),
+            hooks=self._hooks(module),
         )
         with _connection_errors_as_user_errors(self.api_base_url):
             yield from pages
@@ -117,7 +96,6 @@ class ZohoClient:
     def get_data(
         self,
         path: str,
-        kind: str,
         module: Optional[str] = None,
         params: Optional[Dict[str, Any]] = None,
         data_selector: str = "data",
@@ -125,20 +103,20 @@ class ZohoClient:
         """GET one response and return its `data_selector` list (empty on 204/304)."""
         with _connection_errors_as_user_errors(self.api_base_url):
             try:
-                response = self.rest.get(path, params=params, hooks=self._hooks(kind, module))
+                response = self.rest.get(path, params=params, hooks=self._hooks(module))
             except IgnoreResponseException:
                 return []
         return list(response.json().get(data_selector) or [])
 
-    def _hooks(self, kind: str, module: Optional[str]) -> Dict[str, List[Any]]:
-        return {"response": [functools.partial(self._check_response, kind=kind, module=module)]}
+    def _hooks(self, module: Optional[str]) -> Dict[str, List[Any]]:
+        return {"response": [functools.partial(_check_response, module=module)]}
 
-    def _check_response(self, response: Response, *args: Any, kind: str, module: Optional[str], **kwargs: Any) -> None:
-        self.stats.add(kind)
-        if response.status_code in (204, 304):
-            raise IgnoreResponseException
-        if response.status_code >= 400:
-            raise api_error(response, module)
+
+def _check_response(response: Response, *args: Any, module: Optional[str], **kwargs: Any) -> None:
+    if response.status_code in (204, 304):
+        raise IgnoreResponseException
+    if response.status_code >= 400:
+        raise api_error(response, module)
 
 
 @contextlib.contextmanager
@@ -158,8 +136,6 @@ def api_error(response: Response, module: Optional[str]) -> ZohoApiError:
     error = ZohoApiError(response, module)
     if error.code in ACCESS_ERROR_CODES:
         return ZohoAccessError(response, module)
-    if response.status_code == 429:
-        return ZohoRateLimitError(response, module)
     if error.code == "INVALID_MODULE":
         return ZohoInvalidModuleError(response, module)
     return error

@@ -12,14 +12,14 @@ import dlt
 import pendulum
 from dlt.common.typing import TDataItem
 
-from .client import ApiCallStats, ZohoClient
+from .client import ZohoClient
 from .errors import ZohoApiError
-from .resources import unless_unreadable
+from .ledger import RunLedger
 from .settings import DELETED_CURSOR, DELETED_FLAG, DELETED_RETENTION_DAYS, DELETED_TABLE, PER_PAGE
+from .streams import in_extract_pool, unless_unreadable
 from .timestamps import if_modified_since, server_second, to_utc
 
 logger = logging.getLogger(__name__)
-TOMBSTONES = ApiCallStats()  # deletion markers written per module table in this process (for the run summary)
 USER_OBJECTS = ("deleted_by", "created_by")
 LOG_COLUMNS = {
     name: {"name": name, "data_type": "text", "nullable": True}
@@ -36,7 +36,8 @@ def deleted_records(
     state = dlt.current.resource_state()
     warn_if_deletions_may_be_lost(module, state.get("last_sync"))
     synced_at: List[pendulum.DateTime] = []
-    yield from unless_unreadable(client, module, _deleted_pages(client, module, deleted.start_value, synced_at))
+    pages = _deleted_pages(client, module, deleted.start_value, synced_at)
+    yield from in_extract_pool(unless_unreadable(client, module, pages))
     # committed with the load package, so it records the last *successful* deletion sync
     state["last_sync"] = (synced_at[0] if synced_at else pendulum.now("UTC")).isoformat()
 
@@ -46,7 +47,6 @@ def _deleted_pages(
 ) -> Iterator[List[TDataItem]]:
     pages = client.paginate(
         f"{module}/deleted",
-        kind="deleted",
         module=module,
         params={"type": "all", "per_page": PER_PAGE},
         headers=if_modified_since(since),
@@ -78,9 +78,9 @@ def log_row(module: str, row: TDataItem) -> TDataItem:
     return {**out, "module": module, DELETED_CURSOR: to_utc(row[DELETED_CURSOR])}
 
 
-def tombstones(rows: List[TDataItem], table: str) -> List[TDataItem]:
+def tombstones(rows: List[TDataItem], table: str, ledger: RunLedger) -> List[TDataItem]:
     """Rows that make dlt delete the record and its child rows from the module table."""
-    TOMBSTONES.add(table, len(rows))
+    ledger.record_tombstones(table, len(rows))
     return [{"id": row["id"], DELETED_FLAG: True} for row in rows]
 
 

@@ -4,7 +4,9 @@
 subclasses `requests.HTTPError` so that dlt's retrying session still sees the response (429 and 5xx retry).
 """
 
+import re
 from typing import Any, Dict, Optional
+from urllib.parse import urlsplit
 
 from requests import HTTPError, Response
 
@@ -31,7 +33,11 @@ class ZohoConnectionError(ZohoCrmUserError):
 
 
 class ZohoApiError(HTTPError):
-    """An error answer of the CRM API, parsed from Zoho's envelope `{code, details, message, status}`."""
+    """An error answer of the CRM API, parsed from Zoho's envelope `{code, details, message, status}`.
+
+    Answers that are not Zoho's JSON (a proxy's HTML page) get the code `HTTP_<status>` and keep a short excerpt
+    of their body in `body_excerpt`.
+    """
 
     def __init__(self, response: Response, module: Optional[str] = None) -> None:
         payload = json_or_empty(response)
@@ -39,10 +45,59 @@ class ZohoApiError(HTTPError):
         self.code: str = str(payload.get("code") or f"HTTP_{response.status_code}")
         self.details: Dict[str, Any] = payload.get("details") or {}
         self.zoho_message: str = str(payload.get("message") or response.reason or "")
+        self.body_excerpt: str = "" if payload else body_excerpt(response)
+        self.endpoint: str = endpoint(response)
         self.module = module
         where = f" ({module})" if module else ""
+        body = f" (body: {self.body_excerpt})" if self.body_excerpt else ""
         super().__init__(
-            f"Zoho CRM API error{where}: {self.status_code} {self.code}: {self.zoho_message}", response=response
+            f"Zoho CRM API error{where} on {self.endpoint}: {self.status_code} {self.code}: {self.zoho_message}{body}",
+            response=response,
+        )
+
+
+class ZohoInvalidResponseError(ZohoApiError):
+    """A 2xx answer whose body is not valid JSON, still after retries (a proxy or a cut connection)."""
+
+    def __str__(self) -> str:
+        where = f" ({self.module})" if self.module else ""
+        return (
+            f"Zoho CRM API answer{where} on {self.endpoint} is not valid JSON (HTTP {self.status_code}, "
+            f"body: {body_excerpt(self.response) or 'empty'})"
+        )
+
+
+class ZohoDailyLimitError(ZohoCrmStoppedEarly):
+    """Zoho answered 429 naming its 24-hour credit limit: no further call can succeed today."""
+
+    def __init__(self, zoho_message: str) -> None:
+        super().__init__(
+            "stopped: Zoho's 24-hour API credit limit is exhausted "
+            f"({zoho_message or 'TOO_MANY_REQUESTS'}); nothing was lost, run again when credits are back "
+            "(Setup > Developer Space > APIs > API Dashboard)"
+        )
+
+
+class ZohoThrottledError(ZohoCrmStoppedEarly):
+    """A call was answered 429 for `max_retry_seconds`: most likely the daily credits are exhausted."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(
+            f"stopped: Zoho throttled a call for {seconds:.0f} s (429 TOO_MANY_REQUESTS): the daily credits may be "
+            "exhausted, or other integrations use the org's concurrency; nothing was lost, run again later "
+            "(or lower max_concurrency)"
+        )
+
+
+class ZohoNetworkError(Exception):
+    """The connection to the Zoho CRM API kept failing for the whole retry budget of a call."""
+
+    def __init__(self, module: str, seconds: float, cause: BaseException) -> None:
+        where = f" ({module})" if module else ""
+        super().__init__(
+            f"lost the connection to the Zoho CRM API{where} for {seconds:.0f} s ({type(cause).__name__}): "
+            "check the network; the next run resumes from the last successful load"
         )
 
 
@@ -75,6 +130,7 @@ class ZohoUnknownModuleError(ZohoConfigError):
 
 
 def json_or_empty(response: Response) -> Dict[str, Any]:
+    """The JSON object of a response body, or {} when the body is not a JSON object."""
     try:
         payload = response.json()
     except ValueError:
@@ -82,15 +138,19 @@ def json_or_empty(response: Response) -> Dict[str, Any]:
     return payload if isinstance(payload, dict) else {}
 
 
-class ZohoRateLimitError(ZohoApiError, ZohoCrmUserError):
-    """429 after all retries: the org's concurrency limit or its daily API credits are exhausted."""
+def body_excerpt(response: Response, limit: int = 120) -> str:
+    """The start of a response body on one line (HTML tags and whitespace collapsed), for error messages."""
+    text = response.content[:2000].decode("utf-8", "replace") if response.content else ""
+    text = " ".join(re.sub(r"<[^>]*>", " ", text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
-    def __str__(self) -> str:
-        return (
-            "Zoho kept answering 429 TOO_MANY_REQUESTS after retries: the org's API concurrency limit or its daily "
-            "credits are exhausted; lower [sources.zoho_crm.extract] workers or wait for credits (Setup > Developer "
-            "Space > APIs); the next run resumes from the last successful load"
-        )
+
+def endpoint(response: Response) -> str:
+    """`METHOD /path` of the request behind a response (no query string: nothing secret, nothing long)."""
+    request = response.request
+    if request is None or not request.url:
+        return "?"
+    return f"{request.method} {urlsplit(request.url).path}"
 
 
 class ZohoInvalidModuleError(ZohoApiError, ZohoCrmUserError):

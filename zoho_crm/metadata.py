@@ -2,10 +2,11 @@
 
 import logging
 import threading
-from typing import Any, Dict, List, NamedTuple, Optional, Set
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple, TypeVar
 
+import dlt
 from dlt.common.schema.typing import TTableSchemaColumns
-from dlt.extract.hints import TResourceNestedHints, make_nested_hints
+from dlt.extract.hints import TResourceHints, TResourceNestedHints, make_nested_hints
 
 from .client import ZohoClient
 from .errors import ZohoApiError
@@ -13,15 +14,38 @@ from .schema import TFieldMeta, column_hints, subform_module
 from .settings import DETAIL_ONLY_TYPES
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class ModuleHints(NamedTuple):
-    """Typed columns of a module table and of its subform child tables (by subform field API name), and the
-    fields Zoho returns only when fetching records (subforms, line items, multi-select lookups)."""
+    """Typed columns of a module table and of its subform child tables (by subform field API name), the fields
+    Zoho returns only when fetching records (subforms, line items, multi-select lookups), and the datetime
+    fields."""
 
     columns: TTableSchemaColumns
     nested: Dict[str, TResourceNestedHints]
     detail_only: Set[str]
+    timestamps: Tuple[str, ...]
+
+
+class OnceEach:
+    """Values computed once per key by whichever thread asks first; threads asking for other keys do not wait."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key_locks: Dict[str, threading.Lock] = {}
+        self._values: Dict[str, Any] = {}
+
+    def get(self, key: str, compute: Callable[[], T]) -> T:
+        """The value for `key`, computing it with `compute` the first time."""
+        if key in self._values:
+            return self._values[key]  # type: ignore[no-any-return]
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            if key not in self._values:
+                self._values[key] = compute()
+            return self._values[key]  # type: ignore[no-any-return]
 
 
 class OrgMetadata:
@@ -29,17 +53,18 @@ class OrgMetadata:
 
     def __init__(self, client: ZohoClient) -> None:
         self.client = client
-        self._lock = threading.RLock()  # hints() reads fields() of subform modules under it
+        self._lock = threading.Lock()
         self._modules: Optional[Dict[str, Dict[str, Any]]] = None
-        self._fields: Dict[str, List[TFieldMeta]] = {}
-        self._hints: Dict[str, ModuleHints] = {}
+        self._fields = OnceEach()
+        self._hints = OnceEach()
+        self._hinted: Dict[str, Set[str]] = {}  # columns whose hints already went to dlt, per module
 
     def modules(self) -> Optional[Dict[str, Dict[str, Any]]]:
         """API-supported modules of the org by API name (one call per run); None without the settings scope."""
         with self._lock:
             if self._modules is None:
                 try:
-                    rows = self.client.get_data("settings/modules", kind="metadata", data_selector="modules")
+                    rows = self.client.get_data("settings/modules", data_selector="modules")
                 except ZohoApiError as ex:
                     if not _optional_call_failed(ex):
                         raise
@@ -57,15 +82,12 @@ class OrgMetadata:
 
         Without it columns are typed by inference, so a missing scope or an unsupported module only warns.
         """
-        with self._lock:
-            if module not in self._fields:
-                self._fields[module] = self._read_fields(module)
-            return self._fields[module]
+        return self._fields.get(module, lambda: self._read_fields(module))
 
     def _read_fields(self, module: str) -> List[TFieldMeta]:
         try:
             return self.client.get_data(
-                "settings/fields", kind="metadata", module=module, params={"module": module}, data_selector="fields"
+                "settings/fields", module=module, params={"module": module}, data_selector="fields"
             )
         except ZohoApiError as ex:
             if not _optional_call_failed(ex):
@@ -87,17 +109,35 @@ class OrgMetadata:
 
         Computed once per run; each subform (line items included) costs one more metadata call.
         """
+        return self._hints.get(module, lambda: self._module_hints(module))
+
+    def _module_hints(self, module: str) -> ModuleHints:
+        fields = self.fields(module)
+        nested = {
+            str(field["api_name"]): make_nested_hints(columns=column_hints(self.fields(sub), key=False))
+            for field, sub in ((f, subform_module(f)) for f in fields)
+            if sub
+        }
+        detail_only = {str(f["api_name"]) for f in fields if f.get("data_type") in DETAIL_ONLY_TYPES}
+        columns = column_hints(fields)
+        timestamps = tuple(name for name, column in columns.items() if column.get("data_type") == "timestamp")
+        return ModuleHints(columns, nested, detail_only, timestamps)
+
+    def hints_to_send(self, module: str, extra: TTableSchemaColumns) -> Optional[TResourceHints]:
+        """The hints a batch of `module` must carry: all of them the first time in the run, later only columns
+        (`extra`, found in the data) not hinted yet; None when dlt already has them all."""
+        module_hints = self.hints(module)
         with self._lock:
-            if module not in self._hints:
-                fields = self.fields(module)
-                nested = {
-                    str(field["api_name"]): make_nested_hints(columns=column_hints(self.fields(sub), key=False))
-                    for field, sub in ((f, subform_module(f)) for f in fields)
-                    if sub
-                }
-                detail_only = {str(f["api_name"]) for f in fields if f.get("data_type") in DETAIL_ONLY_TYPES}
-                self._hints[module] = ModuleHints(column_hints(fields), nested, detail_only)
-            return self._hints[module]
+            hinted = self._hinted.get(module)
+            if hinted is None:
+                columns = {**module_hints.columns, **extra}
+                self._hinted[module] = set(columns)
+                return dlt.mark.make_hints(columns=columns, nested_hints=module_hints.nested or None)
+            new = {name: column for name, column in extra.items() if name not in hinted}
+            if not new:
+                return None
+            hinted.update(new)
+            return dlt.mark.make_hints(columns=new)
 
 
 def _optional_call_failed(ex: ZohoApiError) -> bool:

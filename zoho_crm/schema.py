@@ -104,13 +104,19 @@ def drop_nulls(record: TDataItem, keep: Container[str] = ()) -> TDataItem:
 
     A null carries nothing a missing key does not, and dlt would only warn about untyped all-null columns
     (null lookups, `$` UI state, empty line-item fields). Typed columns exist through their hints anyway.
+    Runs on every record: comprehensions, and no call for scalar values.
     """
-    return {k: _drop_nested_nulls(v) for k, v in record.items() if v is not None or k in keep}
+    return {
+        key: (_without_nulls(value) if type(value) in _CONTAINERS else value)
+        for key, value in record.items()
+        if value is not None or key in keep
+    }
 
 
-def _drop_nested_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_nested_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_nested_nulls(v) for v in value]
-    return value
+_CONTAINERS = frozenset({dict, list})
+
+
+def _without_nulls(value: Any) -> Any:
+    if type(value) is dict:
+        return {k: (_without_nulls(v) if type(v) in _CONTAINERS else v) for k, v in value.items() if v is not None}
+    return [(_without_nulls(v) if type(v) in _CONTAINERS else v) for v in value]

@@ -116,3 +116,32 @@ UNREADABLE_CODES = frozenset(
 )
 # Fields Zoho documents as returned only when fetching specific records
 DETAIL_ONLY_TYPES = frozenset({"subform", "multiselectlookup", "multiuserlookup"})
+
+# Credits per call kind (zoho-crm-api.md §8.2): Get Records 1 whatever the page size; metadata, users 1 each;
+# deleted records 1 (the Vertical Solutions table says 2: UNCONFIRMED for CRM); Bulk Read job 50, its status
+# polls and downloads are not documented to cost anything.
+CREDIT_COSTS: Dict[str, int] = {
+    "list": 1,
+    "detail": 1,
+    "record": 1,
+    "deleted": 1,
+    "users": 1,
+    "metadata": 1,
+    "bulk_create": 50,
+    "bulk_status": 0,
+    "bulk_download": 0,
+}
+
+# Concurrency: calls in flight per org and app (§8.3): Free 5, Standard 10, Professional 15, Enterprise 20,
+# Ultimate 25. The default suits every edition.
+DEFAULT_MAX_CONCURRENCY = 5
+# Seconds one call may spend retrying (429, 5xx, dropped or truncated answers) before the run gives up.
+DEFAULT_MAX_RETRY_SECONDS = 600
+# Longest single wait between two attempts; backoff starts at [runtime] request_backoff_factor seconds.
+MAX_RETRY_WAIT_SECONDS = 30
+# Connection failures before any call of the run got through: a wrong URL or no network, not a blip.
+UNREACHABLE_ATTEMPTS = 3
+# Zoho answers both limits with 429 TOO_MANY_REQUESTS; its documented message names both causes and the
+# per-cause wording is unconfirmed (§8.4). A message naming only the 24-hour limit stops the run at once.
+DAILY_LIMIT_WORDS = ("24 hour", "24-hour", "per day", "daily")
+CONCURRENCY_WORDS = ("concurren",)

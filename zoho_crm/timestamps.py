@@ -1,5 +1,6 @@
 """Zoho time: datetimes with the user's offset, the If-Modified-Since header, Zoho's clock (`Date` header)."""
 
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Dict, Optional
 
@@ -11,16 +12,23 @@ from .settings import IMS_OVERLAP_SECONDS
 EPOCH = pendulum.datetime(1970, 1, 1, tz="UTC")
 
 
-def to_utc(value: str) -> pendulum.DateTime:
-    """A Zoho datetime (ISO-8601 with the user's offset) as a UTC instant."""
-    return pendulum.parse(value).in_tz("UTC")
+def to_utc(value: str) -> datetime:
+    """A Zoho datetime (ISO-8601 with the user's offset) as a UTC instant.
+
+    The standard library parses Zoho's fixed format (`2024-05-21T10:15:02+05:30`) several times faster than a
+    general parser; anything else (a `Z` suffix, fractions Zoho does not send) goes to pendulum.
+    """
+    try:
+        return datetime.fromisoformat(value).astimezone(timezone.utc)
+    except ValueError:
+        return pendulum.parse(value).in_tz("UTC")
 
 
-def if_modified_since(since: Optional[pendulum.DateTime]) -> Dict[str, str]:
+def if_modified_since(since: Optional[datetime]) -> Dict[str, str]:
     """The `If-Modified-Since` header for a cursor: a little before it, or none for a full listing."""
     if since is None or since <= EPOCH:
         return {}
-    return {"If-Modified-Since": since.subtract(seconds=IMS_OVERLAP_SECONDS).in_tz("UTC").isoformat()}
+    return {"If-Modified-Since": (since - timedelta(seconds=IMS_OVERLAP_SECONDS)).astimezone(timezone.utc).isoformat()}
 
 
 def server_second(response: Response) -> Optional[pendulum.DateTime]:

@@ -7,9 +7,9 @@ import pendulum
 from dlt.common.typing import TDataItem
 
 from .client import ZohoClient
-from .resources import unless_unreadable
 from .schema import drop_nulls
 from .settings import CURSOR_FIELD, PER_PAGE, USERS
+from .streams import in_extract_pool, unless_unreadable
 from .timestamps import if_modified_since, to_utc
 
 
@@ -18,13 +18,12 @@ def users(
     modified: dlt.sources.incremental[pendulum.DateTime] = dlt.sources.incremental(CURSOR_FIELD),
 ) -> Iterator[List[TDataItem]]:
     """Yield pages of users changed since the cursor (`AllUsers`: active and inactive users)."""
-    yield from unless_unreadable(client, USERS, _user_pages(client, modified.start_value))
+    yield from in_extract_pool(unless_unreadable(client, USERS, _user_pages(client, modified.start_value)))
 
 
 def _user_pages(client: ZohoClient, since: pendulum.DateTime) -> Iterator[List[TDataItem]]:
     pages = client.paginate(
         "users",
-        kind="users",
         params={"type": "AllUsers", "per_page": PER_PAGE},
         headers=if_modified_since(since),
         data_selector="users",

@@ -5,17 +5,11 @@ import threading
 import pytest
 import requests_mock
 
-from tests.unit.zoho_mock import BASE, CREDS, TOKEN_URL
+from tests.unit.zoho_mock import BASE, CREDS, TOKEN_URL, make_client
 from zoho_crm.auth import ZohoOAuth
-from zoho_crm.client import ApiCallStats, ZohoClient
 from zoho_crm.errors import ZohoAccessError, ZohoAuthError, ZohoConnectionError
 
 DEALS = f"{BASE}/crm/v7/Deals"
-
-
-def make_client() -> ZohoClient:
-    auth = ZohoOAuth(access_token_url=TOKEN_URL, **CREDS)
-    return ZohoClient(BASE, auth, stats=ApiCallStats())
 
 
 def token_response(n: int = 1, expires_in: int = 3600) -> dict:
@@ -27,7 +21,7 @@ def test_requests_carry_zoho_oauthtoken_header_and_share_one_token() -> None:
         m.post(TOKEN_URL, json=token_response())
         m.get(DEALS, json={"data": [{"id": "1"}]})
         client = make_client()
-        threads = [threading.Thread(target=client.get_data, args=("Deals", "detail")) for _ in range(8)]
+        threads = [threading.Thread(target=client.get_data, args=("Deals",)) for _ in range(8)]
         for t in threads:
             t.start()
         for t in threads:
@@ -42,7 +36,7 @@ def test_refresh_grant_posts_client_and_refresh_token_as_form() -> None:
     with requests_mock.Mocker() as m:
         m.post(TOKEN_URL, json=token_response())
         m.get(DEALS, json={"data": []})
-        make_client().get_data("Deals", "detail")
+        make_client().get_data("Deals")
         body = m.request_history[0].text
         assert "grant_type=refresh_token" in body
         assert "refresh_token=1000.refresh-s3cr3t" in body
@@ -54,7 +48,7 @@ def test_invalid_token_401_refreshes_once_and_retries_the_same_call() -> None:
         m.post(TOKEN_URL, [{"json": token_response(1)}, {"json": token_response(2)}])
         invalid = {"code": "INVALID_TOKEN", "details": {}, "message": "invalid oauth token", "status": "error"}
         m.get(DEALS, [{"status_code": 401, "json": invalid}, {"json": {"data": [{"id": "7"}]}}])
-        assert make_client().get_data("Deals", "detail", params={"ids": "7"}) == [{"id": "7"}]
+        assert make_client().get_data("Deals", params={"ids": "7"}) == [{"id": "7"}]
         deals_calls = [r for r in m.request_history if r.url.startswith(DEALS)]
         assert [r.headers["Authorization"] for r in deals_calls] == [
             "Zoho-oauthtoken 1000.tok1",
@@ -68,7 +62,7 @@ def test_403_saying_token_invalid_also_refreshes() -> None:
         m.post(TOKEN_URL, [{"json": token_response(1)}, {"json": token_response(2)}])
         body = {"code": "AUTHENTICATION_FAILURE", "message": "Invalid token provided", "status": "error"}
         m.get(DEALS, [{"status_code": 403, "json": body}, {"json": {"data": [{"id": "7"}]}}])
-        assert make_client().get_data("Deals", "detail") == [{"id": "7"}]
+        assert make_client().get_data("Deals") == [{"id": "7"}]
 
 
 def test_token_still_invalid_after_refresh_is_an_access_error_not_a_loop() -> None:
@@ -77,7 +71,7 @@ def test_token_still_invalid_after_refresh_is_an_access_error_not_a_loop() -> No
         invalid = {"code": "INVALID_TOKEN", "details": {}, "message": "invalid oauth token", "status": "error"}
         m.get(DEALS, status_code=401, json=invalid)
         with pytest.raises(ZohoAccessError, match="even after a refresh"):
-            make_client().get_data("Deals", "detail")
+            make_client().get_data("Deals")
         assert len([r for r in m.request_history if r.url.startswith(DEALS)]) == 2
 
 
@@ -87,7 +81,7 @@ def test_scope_mismatch_names_module_and_scope_without_retrying() -> None:
         body = {"code": "OAUTH_SCOPE_MISMATCH", "details": {}, "message": "invalid oauth scope", "status": "error"}
         m.get(DEALS, status_code=401, json=body)
         with pytest.raises(ZohoAccessError) as err:
-            make_client().get_data("Deals", "list", module="Deals")
+            make_client().get_data("Deals", module="Deals")
         assert "Deals" in str(err.value) and "ZohoCRM.modules" in str(err.value)
         assert len([r for r in m.request_history if r.url.startswith(DEALS)]) == 1
 
@@ -98,7 +92,7 @@ def test_no_permission_names_module() -> None:
         body = {"code": "NO_PERMISSION", "details": {"permissions": ["Crm_Implied_View_Deals"]}, "message": "x"}
         m.get(DEALS, status_code=403, json=body)
         with pytest.raises(ZohoAccessError, match="no permission to read Deals"):
-            make_client().get_data("Deals", "list", module="Deals")
+            make_client().get_data("Deals", module="Deals")
 
 
 @pytest.mark.parametrize(
@@ -122,7 +116,7 @@ def test_token_endpoint_errors_become_clear_auth_errors(payload: dict, status: i
     with requests_mock.Mocker() as m:
         m.post(TOKEN_URL, json=payload, status_code=status)
         with pytest.raises(ZohoAuthError, match=expected) as err:
-            make_client().get_data("Deals", "list")
+            make_client().get_data("Deals")
         assert "s3cr3t" not in str(err.value)
 
 
@@ -131,8 +125,8 @@ def test_token_is_renewed_before_it_expires() -> None:
         m.post(TOKEN_URL, [{"json": token_response(1, expires_in=0)}, {"json": token_response(2)}])
         m.get(DEALS, json={"data": []})
         client = make_client()
-        client.get_data("Deals", "list")
-        client.get_data("Deals", "list")
+        client.get_data("Deals")
+        client.get_data("Deals")
         assert [r.headers["Authorization"] for r in m.request_history if r.url.startswith(DEALS)] == [
             "Zoho-oauthtoken 1000.tok1",
             "Zoho-oauthtoken 1000.tok2",

@@ -3,22 +3,18 @@
 import pytest
 import requests_mock
 
-from tests.unit.zoho_mock import BASE, CREDS, TOKEN_URL, ZohoMock, make_records
-from zoho_crm.auth import ZohoOAuth
-from zoho_crm.client import ApiCallStats, ZohoClient
-from zoho_crm.errors import ZohoApiError, ZohoConnectionError, ZohoRateLimitError
+from tests.unit.zoho_mock import BASE, TOKEN_URL, ZohoMock, make_client, make_records
+from zoho_crm.client import ZohoClient
+from zoho_crm.errors import ZohoApiError, ZohoConnectionError
+from zoho_crm.ledger import RunLedger
 from zoho_crm.metadata import OrgMetadata
-from zoho_crm.resources import fetch_records
+from zoho_crm.rest_reader import fetch_records
 
 LEADS = f"{BASE}/crm/v7/Leads"
 
 
-def make_client(stats: ApiCallStats | None = None) -> ZohoClient:
-    return ZohoClient(BASE, ZohoOAuth(access_token_url=TOKEN_URL, **CREDS), stats=stats or ApiCallStats())
-
-
 def list_all(client: ZohoClient, module: str = "Leads", headers: dict | None = None) -> list:
-    pages = client.paginate(module, kind="list", module=module, params={"fields": "id"}, headers=headers)
+    pages = client.paginate(module, module=module, params={"fields": "id"}, headers=headers)
     return [row for page in pages for row in page]
 
 
@@ -50,7 +46,7 @@ def test_no_content_and_not_modified_are_empty_results(status: int) -> None:
         m.get(LEADS, status_code=status)
         client = make_client()
         assert list_all(client, headers={"If-Modified-Since": "2024-01-01T00:00:00+00:00"}) == []
-        assert client.get_data("Leads", kind="detail", params={"ids": "1"}) == []
+        assert client.get_data("Leads", params={"ids": "1"}) == []
 
 
 def test_zoho_error_envelope_is_parsed() -> None:
@@ -68,29 +64,18 @@ def test_server_errors_are_retried_then_succeed() -> None:
         m.post(TOKEN_URL, json={"access_token": "1000.t", "expires_in": 3600})
         err = {"code": "INTERNAL_ERROR", "details": {}, "message": "x", "status": "error"}
         m.get(LEADS, [{"status_code": 500, "json": err}, {"json": {"data": [{"id": "1"}]}}])
-        stats = ApiCallStats()
-        assert make_client(stats).get_data("Leads", kind="detail") == [{"id": "1"}]
-        assert stats.snapshot() == {"detail": 2}
-
-
-def test_persistent_429_becomes_a_rate_limit_error_after_retries() -> None:
-    with requests_mock.Mocker() as m:
-        m.post(TOKEN_URL, json={"access_token": "1000.t", "expires_in": 3600})
-        body = {"code": "TOO_MANY_REQUESTS", "details": {}, "message": "limit", "status": "error"}
-        m.get(LEADS, status_code=429, json=body)
-        with pytest.raises(ZohoRateLimitError, match="daily credits"):
-            make_client().get_data("Leads", kind="detail")
-        assert len([r for r in m.request_history if r.url.startswith(LEADS)]) == 3  # RUNTIME__REQUEST_MAX_ATTEMPTS
+        ledger = RunLedger()
+        assert make_client(ledger).get_data("Leads", params={"ids": "1"}) == [{"id": "1"}]
+        assert ledger.calls_by_kind() == {"detail": 1} and ledger.retries == {"server_error": 1}
 
 
 def test_unreachable_api_is_a_connection_error() -> None:
     with requests_mock.Mocker() as m:
         m.post(TOKEN_URL, json={"access_token": "1000.t", "expires_in": 3600})
-        auth = ZohoOAuth(access_token_url=TOKEN_URL, **CREDS)
-        client = ZohoClient("http://127.0.0.1:9", auth, stats=ApiCallStats())
+        client = make_client(base="http://127.0.0.1:9")
         m.get("http://127.0.0.1:9/crm/v7/Leads", real_http=True)
         with pytest.raises(ZohoConnectionError, match=r"cannot reach the Zoho CRM API at http://127\.0\.0\.1:9"):
-            client.get_data("Leads", kind="detail")
+            client.get_data("Leads")
 
 
 def test_detail_batch_is_halved_when_zoho_says_too_many_ids() -> None:
@@ -114,11 +99,12 @@ def test_detail_batch_is_halved_when_zoho_says_too_many_ids() -> None:
 def test_call_counts_are_kept_per_kind() -> None:
     with requests_mock.Mocker() as m:
         ZohoMock(m, {"Leads": make_records(250)})
-        stats = ApiCallStats()
-        client = make_client(stats)
+        ledger = RunLedger()
+        client = make_client(ledger)
         list_all(client)
         fetch_records(OrgMetadata(client), "Leads", ["4876876000000100000"])
-        assert stats.snapshot() == {"list": 2, "detail": 1}
+        assert ledger.calls_by_kind() == {"list": 2, "detail": 1}
+        assert ledger.credits_by_kind() == {"list": 2, "detail": 1}
 
 
 def test_server_clock_is_read_from_the_rfc1123_date_header() -> None:

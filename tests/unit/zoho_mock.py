@@ -5,6 +5,11 @@ from typing import Any, Dict, List, Optional
 
 import requests_mock
 
+from zoho_crm.auth import ZohoOAuth
+from zoho_crm.client import ZohoClient
+from zoho_crm.gate import ZohoGate
+from zoho_crm.ledger import RunLedger
+
 BASE = "http://zoho.test"
 TOKEN_URL = f"{BASE}/oauth/v2/token"
 CREDS = {"client_id": "1000.CLIENT", "client_secret": "s3cr3t-client", "refresh_token": "1000.refresh-s3cr3t"}
@@ -94,3 +99,38 @@ class ZohoMock:
             return [r for r in history if r.url.startswith(TOKEN_URL)]
         crm = [r for r in history if "/crm/v7/" in r.url and "/settings/" not in r.url and "/deleted" not in r.url]
         return [r for r in crm if ("ids" in r.qs) == (kind == "detail")]
+
+
+class FakeTime:
+    """A clock and a sleep that advances it, so retry budgets are tested without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: List[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def make_client(
+    ledger: Optional[RunLedger] = None,
+    max_concurrency: int = 5,
+    max_retry_seconds: float = 600,
+    fake_time: Optional[FakeTime] = None,
+    base: str = BASE,
+) -> ZohoClient:
+    """A client for the mock Zoho with its own gate (fake time, so retries cost no wall time)."""
+    fake_time = fake_time or FakeTime()
+    gate = ZohoGate(
+        max_concurrency,
+        max_retry_seconds,
+        ledger if ledger is not None else RunLedger(),
+        backoff_base=0.5,
+        sleep=fake_time.sleep,
+        clock=fake_time.clock,
+    )
+    return ZohoClient(base, ZohoOAuth(access_token_url=TOKEN_URL, **CREDS), gate)

@@ -1,4 +1,8 @@
-"""Resource functions: list modified record ids (incremental on Modified_Time), then fetch records by ids."""
+"""The REST reader: list the ids modified since the cursor (`If-Modified-Since`), then fetch their records by ids.
+
+Both steps are dlt resources: the listing is incremental on `Modified_Time` (a parallel generator, so listings
+of all modules overlap), the detail fetch a parallel transformer making one `?ids=` call per batch.
+"""
 
 import logging
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
@@ -10,7 +14,7 @@ from dlt.common.typing import TDataItem
 from .client import ZohoClient
 from .errors import ZohoApiError
 from .metadata import OrgMetadata
-from .schema import drop_nulls, json_hints_for_scalar_lists
+from .records import shape_records
 from .settings import (
     COMMON_LIST_PARAMS,
     CURSOR_FIELD,
@@ -19,8 +23,8 @@ from .settings import (
     MAX_FIELDS_PER_CALL,
     PER_PAGE,
     RESTART_LISTING_CODES,
-    UNREADABLE_CODES,
 )
+from .streams import in_extract_pool, unless_unreadable
 from .timestamps import if_modified_since, server_second, to_utc
 
 logger = logging.getLogger(__name__)
@@ -48,22 +52,8 @@ def modified_record_ids(
     modified: dlt.sources.incremental[pendulum.DateTime] = dlt.sources.incremental(CURSOR_FIELD),
 ) -> Iterator[List[TDataItem]]:
     """Yield batches of `{id, Modified_Time}` rows of records modified since the cursor, oldest first."""
-    yield from unless_unreadable(
-        client, module, _modified_batches(client, module, ids_per_request, modified.start_value)
-    )
-
-
-def unless_unreadable(client: ZohoClient, module: str, items: Iterator[TDataItem]) -> Iterator[TDataItem]:
-    """Pass `items` through; a module the user did not name and the org or token cannot read is skipped.
-
-    Default and `all` modules may be missing from an edition or a profile; a module named explicitly fails.
-    """
-    try:
-        yield from items
-    except ZohoApiError as ex:
-        if module not in client.optional_modules or ex.code not in UNREADABLE_CODES:
-            raise
-        logger.warning("Skipped %s: Zoho answered %s (%s)", module, ex.code, ex.zoho_message)
+    batches = _modified_batches(client, module, ids_per_request, modified.start_value)
+    yield from in_extract_pool(unless_unreadable(client, module, batches))
 
 
 def _modified_batches(
@@ -93,7 +83,7 @@ def _modified_batches(
         headers = if_modified_since(since)
         query = {**params, **module_params(client, module)}
         try:
-            for page in client.paginate(module, kind="list", module=module, params=query, headers=headers):
+            for page in client.paginate(module, module=module, params=query, headers=headers):
                 page_second = server_second(page.response)
                 incomplete_from = incomplete_from or page_second
                 for row in page:
@@ -125,17 +115,10 @@ def _modified_batches(
 
 
 def records_by_ids(batch: List[TDataItem], metadata: OrgMetadata, module: str) -> Any:
-    """Fetch the full records (subforms and line items included) of one batch of ids with one API call.
-
-    Every batch carries the module's column hints (from field metadata, read once per run), so no batch is
-    ever typed by inference first: parallel batches arrive in any order.
-    """
-    columns, nested, detail_only = metadata.hints(module)
+    """Fetch the full records (subforms and line items included) of one batch of ids with one API call."""
+    detail_only = metadata.hints(module).detail_only
     fetched = fetch_records(metadata, module, [row["id"] for row in batch])
-    fetched = with_detail_only_fields(metadata.client, module, detail_only, fetched)
-    records = [drop_nulls(r, columns) for r in fetched]
-    columns = {**columns, **json_hints_for_scalar_lists(records, columns)}
-    return dlt.mark.with_hints(records, dlt.mark.make_hints(columns=columns, nested_hints=nested or None))
+    return shape_records(metadata, module, with_detail_only_fields(metadata.client, module, detail_only, fetched))
 
 
 def with_detail_only_fields(
@@ -157,7 +140,7 @@ def with_detail_only_fields(
             module,
             ", ".join(sorted(detail_only)),
         )
-    return [r for record in records for r in client.get_data(f"{module}/{record['id']}", kind="record", module=module)]
+    return [r for record in records for r in client.get_data(f"{module}/{record['id']}", module=module)]
 
 
 def fetch_records(metadata: OrgMetadata, module: str, ids: List[str]) -> List[TDataItem]:
@@ -168,7 +151,7 @@ def fetch_records(metadata: OrgMetadata, module: str, ids: List[str]) -> List[TD
     """
     params: Dict[str, Any] = {"ids": ",".join(ids), **module_params(metadata.client, module)}
     try:
-        return metadata.client.get_data(module, kind="detail", module=module, params=params)
+        return metadata.client.get_data(module, module=module, params=params)
     except ZohoApiError as ex:
         if rejected_optional_param(metadata.client, ex):
             return fetch_records(metadata, module, ids)
@@ -186,7 +169,7 @@ def _fetch_in_field_chunks(metadata: OrgMetadata, module: str, params: Dict[str,
     merged: Dict[str, TDataItem] = {}
     for start in range(0, len(names), step):
         fields = ",".join(["id", *names[start : start + step]])
-        chunk = metadata.client.get_data(module, kind="detail", module=module, params={**params, "fields": fields})
+        chunk = metadata.client.get_data(module, module=module, params={**params, "fields": fields})
         for record in chunk:
             merged.setdefault(record["id"], {}).update(record)
     return list(merged.values())
