@@ -10,7 +10,7 @@ from dlt.extract.exceptions import ResourceExtractionError
 from dlt.load.exceptions import LoadClientJobFailed, LoadClientJobRetry
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from zoho_crm.errors import ZohoApiError, ZohoCrmStoppedEarly, ZohoRateLimitError
+from zoho_crm.errors import ZohoApiError, ZohoCrmStoppedEarly, ZohoNetworkError, ZohoThrottledError
 from zoho_crm.runner import describe_failure, failure_report
 
 URL = "https://www.zohoapis.eu/crm/v7/Leads?ids=4876876000000100001,4876876000000100002&page_token=abc123"
@@ -82,10 +82,30 @@ def test_stopped_early_is_exit_3_with_its_own_line() -> None:
     )
 
 
-def test_zoho_throttling_after_retries_is_a_user_error_today() -> None:
-    error = ZohoRateLimitError(answer(429, '{"code":"TOO_MANY_REQUESTS","message":"Too many requests"}'), "Leads")
-    failure = describe_failure(step_failure("extract", error, "zoho_crm_leads"))
-    assert failure.exit_code == 2 and failure.line.startswith("error: Zoho kept answering 429 TOO_MANY_REQUESTS")
+def test_zoho_throttling_past_the_retry_budget_stops_early_with_exit_3() -> None:
+    failure = describe_failure(step_failure("extract", ZohoThrottledError(600.2), "zoho_crm_leads"))
+    assert failure == (
+        3,
+        "stopped: Zoho throttled a call for 600 s (429 TOO_MANY_REQUESTS): the daily credits may be exhausted, or "
+        "other integrations use the org's concurrency; nothing was lost, run again later (or lower max_concurrency)",
+    )
+
+
+def test_a_connection_lost_for_the_whole_retry_budget_names_endpoint_and_bytes_when_chained() -> None:
+    """Once the gate chains the transport error (`raise ZohoNetworkError(...) from error`), the line gets richer."""
+    cut = requests.exceptions.ChunkedEncodingError(
+        "Connection broken: IncompleteRead(314 bytes read, 315 more expected)",
+        request=requests.Request("GET", URL).prepare(),
+    )
+    try:
+        raise ZohoNetworkError("Leads", 42.4, cut) from cut
+    except ZohoNetworkError as lost:
+        line = describe_failure(step_failure("extract", lost, "zoho_crm_leads_ids")).line
+    assert line == (
+        "error: extract step failed in resource zoho_crm_leads_ids: GET /crm/v7/Leads: lost the connection to the Zoho "
+        "CRM API (Leads) for 42 s (ChunkedEncodingError): check the network; the next run resumes from the last "
+        "successful load (last attempt: Connection broken: IncompleteRead(314 bytes read, 315 more expected))"
+    )
 
 
 def test_a_full_disk_names_the_file_and_the_fix() -> None:

@@ -10,6 +10,7 @@ from requests import HTTPError, Response, Timeout
 from requests import JSONDecodeError as RequestsJSONDecodeError
 from requests.exceptions import ChunkedEncodingError
 
+from ..errors import ZohoNetworkError
 from .chain import innermost_message, one_line, redact
 
 EXCERPT_CHARS = 80
@@ -17,6 +18,8 @@ HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 HTML_TAG = re.compile(r"<[^>]+>")
 RUN_AGAIN_LATER = "Zoho or a proxy in between is failing, run again later"
 REPORT_IT = "run again, and if it persists report it with the output of --verbose"
+
+TRANSPORT_ERRORS = (ChunkedEncodingError, Timeout, RequestsConnectionError)
 
 # (module or None, cause)
 ApiCause = Tuple[Optional[str], str]
@@ -28,6 +31,8 @@ def api_failure(links: List[BaseException]) -> Optional[ApiCause]:
         response = getattr(exc, "response", None)
         if isinstance(exc, HTTPError) and isinstance(response, Response):
             return getattr(exc, "module", None), describe_answer(response)
+        if isinstance(exc, ZohoNetworkError):  # the gate's retry budget ran out without an answer
+            return None, _network_failure(exc, links)
         if isinstance(exc, RequestsJSONDecodeError):  # raised by Response.json(): an answer, not a local file
             return None, f"Zoho answered with a body that is not valid JSON ({exc.msg} at char {exc.pos}); {REPORT_IT}"
         if isinstance(exc, ChunkedEncodingError):
@@ -37,6 +42,17 @@ def api_failure(links: List[BaseException]) -> Optional[ApiCause]:
         if isinstance(exc, RequestsConnectionError):
             return None, f"{_request_line(exc)}no answer ({innermost_message(links)}); run again later"
     return None
+
+
+def _network_failure(exc: ZohoNetworkError, links: List[BaseException]) -> str:
+    """The gate's own line, with the endpoint and what arrived when the transport error is chained below it."""
+    text = redact(one_line(str(exc)))
+    below = links[links.index(exc) + 1 :]
+    transport = next((e for e in below if isinstance(e, TRANSPORT_ERRORS)), None)
+    if transport is None:
+        return text
+    detail = _incomplete(below) if isinstance(transport, ChunkedEncodingError) else innermost_message(below)
+    return f"{_request_line(transport)}{text} (last attempt: {detail})"
 
 
 def describe_answer(response: Response) -> str:
