@@ -38,6 +38,22 @@ sys.path.insert(0, os.path.dirname(sys.argv[0]))
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
+# Runs the CLI and SIGKILLs it right after DuckDB committed the copy of the Leads rows into the staging dataset,
+# before dlt recorded the job as done: the next run copies the same file again.
+KILL_AFTER_STAGING_COPY = """
+import os, runpy, signal, sys
+from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
+copy = DuckDbCopyJob.run
+def killed_after_commit(self):
+    copy(self)
+    if self.load_table_name == "zoho_crm_leads":
+        os.kill(os.getpid(), signal.SIGKILL)
+DuckDbCopyJob.run = killed_after_commit
+sys.argv = [sys.argv[1], "--modules", sys.argv[2]]
+sys.path.insert(0, os.path.dirname(sys.argv[0]))
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
 
 def assert_mirror(emu: ZohoEmulator) -> None:
     for module in MODULES:
@@ -72,6 +88,23 @@ def test_a_run_killed_while_dlt_cleans_up_after_normalize_does_not_block_later_r
     assert code == 0, err
     assert_mirror(emulator)
     assert not dlt.pipeline("zoho_crm").has_pending_data
+
+
+def test_a_run_killed_after_a_staging_copy_committed_loads_no_row_twice(emulator, monkeypatch, tmp_path) -> None:
+    configure_env(monkeypatch, emulator)
+    assert run_cli("--modules", ",".join(MODULES))[0] == 0
+    change(emulator)
+    script = str(REPO_ROOT / "zoho_crm_pipeline.py")
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_STAGING_COPY, script, ",".join(MODULES)],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        capture_output=True,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    code, _, err = run_cli("--modules", ",".join(MODULES))
+    assert code == 0, err
+    assert_mirror(emulator)  # exactly one row per record: no duplicates
 
 
 def test_a_load_that_failed_is_finished_by_the_next_run_which_then_fetches_what_changed(
