@@ -5,6 +5,8 @@ from typing import List
 
 import dlt
 
+from .repairs import discard_committed_leftovers, reset_interrupted_staging_copies
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,6 +29,7 @@ def finish_pending_loads(pipeline: dlt.Pipeline) -> List[str]:
     discard_committed_leftovers(pipeline)
     if pipeline.config.restore_from_destination:
         pipeline.sync_destination()
+    reset_interrupted_staging_copies(pipeline)
     if pipeline.list_extracted_load_packages():
         pipeline.normalize()
     load_ids = list(pipeline.list_normalized_load_packages())
@@ -38,23 +41,3 @@ def finish_pending_loads(pipeline: dlt.Pipeline) -> List[str]:
         )
     return load_ids
 
-
-def discard_committed_leftovers(pipeline: dlt.Pipeline) -> List[str]:
-    """Delete extracted packages whose normalized twin was already committed.
-
-    dlt's normalize step renames the normalized package into `load/normalized`, then deletes the extracted copy
-    (it logs "Committing storage, do not kill this process"). A SIGKILL in between leaves the copy, whole or half
-    deleted, and dlt normalizes it again on every later run and fails ("Directory not empty" renaming onto the
-    committed package, or FileNotFoundError on its deleted `new_jobs`), so the pipeline never runs again
-    (dlt-hub/dlt#4446 meets the same leftover on NFS). The committed package holds all the data: drop the copy.
-
-    Returns:
-        The load ids whose leftover was deleted.
-    """
-    committed = set(pipeline.list_normalized_load_packages()) | set(pipeline.list_completed_load_packages())
-    leftovers = [load_id for load_id in pipeline.list_extracted_load_packages() if load_id in committed]
-    extracted = pipeline._get_normalize_storage().extracted_packages  # no public API deletes one package
-    for load_id in leftovers:
-        extracted.delete_package(load_id)
-        logger.info("Deleted the extracted copy of load package %s, already normalized by a killed run", load_id)
-    return leftovers
