@@ -16,6 +16,7 @@ import argparse
 import itertools
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,9 +52,9 @@ class Run:
         self.entered: Dict[str, float] = {}
 
     def step(self) -> str:
-        """start, extract, normalize, load or done."""
+        """start, extract, normalize, load or after_load (the package is loaded, the process not yet gone)."""
         if self._ids("load/loaded") - self.loaded_before:
-            name = "done"
+            name = "after_load"
         elif self._ids("load/normalized"):
             name = "load"
         elif self._ids("load/new") or self._ids("normalize/extracted"):
@@ -74,7 +75,7 @@ class Run:
             step = self.step()
             if step == target and entered is None:
                 entered = time.monotonic()
-            past = STEPS.index(target) < (STEPS.index(step) if step in STEPS else 3 if step == "done" else -1)
+            past = STEPS.index(target) < (STEPS.index(step) if step in STEPS else 3 if step == "after_load" else -1)
             if entered is not None and (time.monotonic() - entered >= fraction * expected[target] or step != target):
                 break
             if past:  # the target step was too short to be seen: kill where the run is
@@ -196,7 +197,12 @@ def main() -> int:
     emu.stop()
     steps = ", ".join(f"{k} {n}" for k, n in sorted(kills.items()))
     print(f"\ntrials {opts.trials}, exact {exact}; kills by step: {steps}")
-    return 0 if exact == opts.trials else 1
+    if exact < opts.trials:
+        print(f"work dir kept for inspection: {workdir}")
+        return 1
+    os.chdir(REPO)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
 
 
 def _fmt(durations: Dict[str, float]) -> str:
