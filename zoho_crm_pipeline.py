@@ -6,34 +6,31 @@ emulator into `zoho_crm_demo.duckdb`.
 
 import argparse
 import logging
-import os
 import sys
 import time
 from typing import Any, Dict, List, Optional
 
 import dlt
-import duckdb
 from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 
-from zoho_crm import RunLedger, resolve_urls, zoho_crm_source
+from zoho_crm import RunLedger, lakehouse, resolve_urls, zoho_crm_source
+from zoho_crm.demo import DEMO_PIPELINE_NAME
+from zoho_crm.destination import (
+    DEFAULT_DATASET,
+    TABLE_FORMATS,
+    resolve_dataset,
+    resolve_destination,
+    resolve_table_format,
+)
+from zoho_crm.errors import ZohoCreditBudgetReached
 from zoho_crm.runner import EXIT_DONE, PipelineRunLock, describe_failure, failure_report
 from zoho_crm.runner.pending import finish_pending_loads
 from zoho_crm.settings import DEFAULT_DATA_CENTER, TABLE_PREFIX
 
-PIPELINE_NAME = "zoho_crm"
+PIPELINE_NAME = "zoho_crm"  # `dlt deploy` reads the literal in build_pipeline(); keep both the same
 ORG_STATE_KEY = "zoho_crm_api_base_url"  # local pipeline state: which Zoho API the tables mirror
 DUCKDB_FILE = "zoho_crm.duckdb"
 COMPRESSION_KEY = "data_writer.disable_compression"
-DEFAULT_DATASET = "zoho_crm_data"  # not "zoho_crm": DuckDB names the catalog after the file
-DEMO_DUCKDB_FILE = "zoho_crm_demo.duckdb"
-DEMO_QUERIES = {
-    "Open deals by stage": "SELECT stage, count(*) AS deals, round(sum(amount), 2) AS amount FROM zoho_crm_deals "
-    "WHERE stage NOT LIKE 'Closed%' GROUP BY stage ORDER BY amount DESC",
-    "Won revenue per month": "SELECT strftime(closing_date, '%Y-%m') AS month, round(sum(amount), 2) AS won "
-    "FROM zoho_crm_deals WHERE stage = 'Closed Won' GROUP BY 1 ORDER BY 1 DESC LIMIT 12",
-    "Quoted products": "SELECT i.product_name__name AS product, sum(i.quantity) AS quantity "
-    "FROM zoho_crm_quotes__quoted_items i GROUP BY 1 ORDER BY 2 DESC LIMIT 10",
-}
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -43,12 +40,21 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         "--modules",
         help="comma-separated module API names, or all (default: config, else the 17 standard modules and Users)",
     )
-    parser.add_argument("--destination", help=f"dlt destination name (default: duckdb file {DUCKDB_FILE})")
-    parser.add_argument("--dataset", default=DEFAULT_DATASET, help=f"dataset/schema name (default {DEFAULT_DATASET})")
+    parser.add_argument(
+        "--destination",
+        help=f"dlt destination name (default: dlt config destination_type, else the duckdb file {DUCKDB_FILE})",
+    )
+    parser.add_argument(
+        "--dataset", help=f"dataset/schema name (default: dlt config dataset_name, else {DEFAULT_DATASET})"
+    )
+    parser.add_argument(
+        "--table-format",
+        choices=TABLE_FORMATS,
+        help="open table format for --destination filesystem: merged tables with deletions applied",
+    )
     parser.add_argument("--full-refresh", action="store_true", help="drop the source's tables and state, reload all")
     parser.add_argument("--progress", choices=["log", "tqdm", "enlighten", "alive_progress"], help="progress display")
     parser.add_argument("--demo", action="store_true", help="run against a local Zoho emulator (no account needed)")
-    parser.add_argument("--pipeline-name", default=PIPELINE_NAME, help=f"dlt pipeline name (default {PIPELINE_NAME})")
     parser.add_argument(
         "--verbose",
         action="store_true",
@@ -57,19 +63,30 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run(args: argparse.Namespace, source_kwargs: Optional[Dict[str, Any]] = None) -> LoadInfo:
-    """Build the source and pipeline from the flags, run it and print the summary."""
+def build_pipeline(args: argparse.Namespace) -> dlt.Pipeline:
+    """The `zoho_crm` pipeline: destination and dataset from the flags, else dlt config, else the defaults."""
+    return dlt.pipeline(
+        pipeline_name="zoho_crm",  # a literal: `dlt deploy` reads this call from the script's source
+        destination=resolve_destination(PIPELINE_NAME, args.destination, DUCKDB_FILE),
+        dataset_name=resolve_dataset(PIPELINE_NAME, args.dataset),
+        progress=args.progress,
+    )
+
+
+def run(
+    args: argparse.Namespace, source_kwargs: Optional[Dict[str, Any]] = None, pipeline: Optional[dlt.Pipeline] = None
+) -> LoadInfo:
+    """Build the source (and the pipeline unless given) from the flags, run it and print the summary."""
     uncompressed_intermediate_files()
     kwargs = dict(source_kwargs or {})
     if args.modules:
         kwargs["modules"] = args.modules
     started, ledger = time.monotonic(), RunLedger()
+    pipeline = pipeline or build_pipeline(args)
+    table_format = resolve_table_format(pipeline, args.table_format)
     source = zoho_crm_source(**kwargs, ledger=ledger)
-    # an absolute path: dlt would resolve a relative one against the directory of the pipeline's first run
-    destination: Any = args.destination or dlt.destinations.duckdb(os.path.abspath(DUCKDB_FILE))
-    pipeline = dlt.pipeline(
-        pipeline_name=args.pipeline_name, destination=destination, dataset_name=args.dataset, progress=args.progress
-    )
+    if table_format:
+        lakehouse.prepare_source(source)
     api_base_url = configured_api_base_url(kwargs)
     refresh = args.full_refresh or org_changed(pipeline, api_base_url)
     finish_pending_loads(pipeline)  # what a killed or failed run left goes first; then this run fetches anew
@@ -77,11 +94,16 @@ def run(args: argparse.Namespace, source_kwargs: Optional[Dict[str, Any]] = None
     info = pipeline.run(
         source,
         loader_file_format="parquet" if "parquet" in formats else None,
+        table_format=table_format,
         refresh="drop_sources" if refresh else None,
     )
     info.raise_on_failed_jobs()
+    if table_format:
+        lakehouse.apply_deletions(pipeline, info.loads_ids, table_format)
     pipeline.set_local_state_val(ORG_STATE_KEY, api_base_url)
     print_summary(pipeline, ledger, time.monotonic() - started)
+    if ledger.budget_stops:
+        raise ZohoCreditBudgetReached(ledger.credit_budget or 0, ledger.credits_total(), list(ledger.budget_stops))
     return info
 
 
@@ -130,29 +152,29 @@ def print_summary(pipeline: dlt.Pipeline, ledger: RunLedger, elapsed: float) -> 
     credits = ", ".join(f"{k} {n}" for k, n in sorted(ledger.credits_by_kind().items()) if n) or "none"
     remaining = f", {ledger.credits_remaining} left today" if ledger.credits_remaining is not None else ""
     print(f"API credits: {ledger.credits_total()} ({credits}{remaining})")
+    by_module = sorted(((m or "org", n) for m, n in ledger.credits_by_module().items() if n), key=lambda x: -x[1])
+    if by_module:
+        print(f"  by module: {', '.join(f'{m} {n}' for m, n in by_module)}")
     if ledger.retries:
         print(f"Retried: {', '.join(f'{k} {n}' for k, n in sorted(ledger.retries.items()))}")
     print(f"Elapsed: {elapsed:.1f} s")
 
 
 def run_demo(args: argparse.Namespace) -> None:
-    """Start the emulator in-process and run the real pipeline against it over HTTP."""
+    """Start the emulator in-process, run the real pipeline against it over HTTP, print sample queries."""
+    from zoho_crm.demo import DEMO_QUERIES, demo_pipeline
+    from zoho_crm.queries import print_queries
     from zoho_emulator import EmulatorConfig, ZohoEmulator
 
+    pipeline = demo_pipeline(args.destination, args.dataset, args.progress)
     with ZohoEmulator(EmulatorConfig(seed=7, default_records=150, records_per_module={"Deals": 600})) as emu:
         print(f"Zoho emulator running at {emu.base_url}")
         creds = {"client_id": emu.client_id, "client_secret": emu.client_secret, "refresh_token": emu.refresh_token}
-        args.destination = args.destination or dlt.destinations.duckdb(os.path.abspath(DEMO_DUCKDB_FILE))
         args.full_refresh = True
-        args.pipeline_name = f"{args.pipeline_name}_demo"
-        run(args, {"credentials": creds, "api_base_url": emu.base_url, "accounts_url": emu.base_url})
-    print(f"\nThree queries to try (duckdb {DEMO_DUCKDB_FILE}, then SET schema '{args.dataset}';):")
-    with duckdb.connect(DEMO_DUCKDB_FILE, read_only=True) as con:
-        con.execute(f"SET schema '{args.dataset}'")
-        for title, sql in DEMO_QUERIES.items():
-            print(f"\n-- {title}\n{sql};")
-            for row in con.execute(sql).fetchmany(5):
-                print("   ", " | ".join(str(v) for v in row))
+        run(args, {"credentials": creds, "api_base_url": emu.base_url, "accounts_url": emu.base_url}, pipeline)
+    where = pipeline.destination.destination_name
+    print(f"\nQueries to try (from {where}, dataset {pipeline.dataset_name}; more in the README: Query your CRM):")
+    print_queries(pipeline, DEMO_QUERIES)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -164,7 +186,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     verbose = args.verbose or _log_level_is_verbose()
     _configure_logging(verbose)
-    name = f"{args.pipeline_name}_demo" if args.demo else args.pipeline_name
+    name = DEMO_PIPELINE_NAME if args.demo else PIPELINE_NAME
     try:
         with PipelineRunLock(name, get_dlt_pipelines_dir()) as lock:
             if lock.previous:

@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 
-from .config import EmulatorConfig
+from .config import CREDITS_HEADER_MODES, EmulatorConfig
 from .emulator import ZohoEmulator
 
 
@@ -46,6 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--daily-credit-budget", type=int, default=None, help="rolling 24 h credit budget")
     p.add_argument("--bulk-delay", type=float, default=1.0, help="seconds until a Bulk Read job completes")
     p.add_argument("--ims-inclusive", action="store_true", help="If-Modified-Since keeps Modified_Time >= header")
+    p.add_argument("--no-territories", action="store_true",
+                   help="territory management off: no Territories fields, /settings/territories answers an error")
+    p.add_argument("--single-currency", action="store_true",
+                   help="single-currency org: no Currency/Exchange_Rate fields, /org/currencies answers an error")
+    p.add_argument("--deal-history-type", default="field_tracker", help="generated_type of the DealHistory module")
+    p.add_argument("--pipeline-maps-probability", action="store_true",
+                   help="pipeline stages (maps) also carry their probability")
+    p.add_argument("--daily-credit-limit", type=int, default=None,
+                   help="daily limit reported by X-API-CREDITS-REMAINING (default: the daily credit budget)")
+    p.add_argument("--credits-remaining-header", choices=CREDITS_HEADER_MODES, default="half_used",
+                   help="when to send X-API-CREDITS-REMAINING")
     return p
 
 
@@ -58,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
                          rate_500=a.rate_500, rate_drop=a.rate_drop, rate_truncate=a.rate_truncate,
                          fault_seed=a.fault_seed, throttle_messages=a.throttle_messages,
                          daily_credit_budget=a.daily_credit_budget, bulk_delay=a.bulk_delay,
-                         ims_inclusive=a.ims_inclusive)
+                         ims_inclusive=a.ims_inclusive, territories_enabled=not a.no_territories,
+                         multi_currency=not a.single_currency, deal_history_generated_type=a.deal_history_type,
+                         pipeline_maps_probability=a.pipeline_maps_probability,
+                         daily_credit_limit=a.daily_credit_limit, credits_remaining_header=a.credits_remaining_header)
     emu = ZohoEmulator(cfg).start()
     print(json.dumps({"base_url": emu.base_url, "client_id": emu.client_id, "client_secret": emu.client_secret,
                       "refresh_token": emu.refresh_token}), flush=True)

@@ -15,6 +15,13 @@ DEFAULT_SCOPES: tuple[str, ...] = (
     "ZohoCRM.users.READ",
     "ZohoCRM.bulk.READ",
     "ZohoCRM.org.READ",
+    "ZohoCRM.settings.roles.READ",
+    "ZohoCRM.settings.profiles.READ",
+    "ZohoCRM.settings.territories.READ",
+    "ZohoCRM.settings.currencies.READ",
+    "ZohoCRM.settings.layouts.READ",
+    "ZohoCRM.settings.pipeline.READ",
+    "ZohoCRM.settings.tags.READ",
 )
 
 # Credits per call kind. "deleted" is 1 here although Zoho's Vertical Solutions table says 2 (UNCONFIRMED for CRM).
@@ -30,7 +37,16 @@ DEFAULT_CREDITS: dict[str, int] = {
     "bulk_create": 50,
     "bulk_status": 0,
     "bulk_download": 0,
+    "org_meta": 1,
+    "roles_meta": 1,
+    "profiles_meta": 1,
+    "territories_meta": 1,
+    "currencies_meta": 1,
+    "layouts_meta": 1,
+    "pipeline_meta": 1,
+    "tags_meta": 1,
 }
+CREDITS_HEADER_MODES = ("off", "half_used", "always")
 
 
 @dataclass
@@ -61,6 +77,27 @@ class EmulatorConfig:
     """Pre-existing deletions per data module (recycle, permanent, and one recycle entry past 60 days)."""
     is_admin: bool = True
     """The token user is an administrator (only admins may list Notes: 403 NOT_SUPPORTED otherwise)."""
+
+    # --- org features and settings endpoints ------------------------------------------------------------
+    territories_enabled: bool = True
+    """Territory management is on: /settings/territories answers, Accounts/Contacts carry ``Territories`` and Deals
+    ``Territory``. Off: those fields are absent and /settings/territories answers ``territories_disabled_error``."""
+    territories_disabled_error: tuple[int, str] = (400, "FEATURE_NOT_ENABLED")
+    """(HTTP status, code) of /settings/territories when territory management is off (v8 OAS example of zoho/crm-oas;
+    UNCONFIRMED for v7). Status 204 = empty answer instead of an error."""
+    multi_currency: bool = True
+    """Multi-currency org: /org/currencies lists INR (home), USD, EUR (+ inactive GBP); records carry ``Currency`` and
+    ``Exchange_Rate``. Off: those fields are absent, every amount is in INR, /org/currencies answers
+    ``currencies_disabled_error``."""
+    currencies_disabled_error: tuple[int, str] = (403, "CURRENCIES_NOT_ENABLED")
+    """(HTTP status, code) of /org/currencies in a single-currency org (v8 OAS example of zoho/crm-oas, message "Multi
+    currency is not enabled"; UNCONFIRMED for v7). Status 204 = empty answer instead of an error."""
+    deal_history_generated_type: str = "field_tracker"
+    """``generated_type`` of the DealHistory module in /settings/modules (UNCONFIRMED; the v7 modules sample shows
+    ``field_tracker``)."""
+    pipeline_maps_probability: bool = False
+    """Pipeline ``maps`` (stages) also carry ``probability``. The documented sample and the v8 OAS/SDK have none there:
+    a stage's probability is documented on the Deals ``Stage`` field's pick_list_values (UNCONFIRMED variant)."""
 
     # --- OAuth ------------------------------------------------------------------------------------------
     client_id: str | None = None
@@ -138,6 +175,12 @@ class EmulatorConfig:
     """Credits charged per successful call kind (deleted=1 is a guess; the VS table says 2)."""
     daily_credit_budget: int | None = None
     """Rolling-24 h credit budget; once spent every /crm call → 429 TOO_MANY_REQUESTS. None = unlimited."""
+    daily_credit_limit: int | None = None
+    """The org's daily credit limit excluding add-ons, used by ``X-API-CREDITS-REMAINING`` (threshold and reported
+    value); None = ``daily_credit_budget``."""
+    credits_remaining_header: str = "half_used"
+    """``X-API-CREDITS-REMAINING`` (limit − credits used in the rolling 24 h) on /crm answers: "half_used" once ≥ 50 %
+    of the limit is used (secondary source, reference §8.4), "always", or "off". Needs a limit."""
     fault_seed: int = 0
     """Seed of the fault injector (same seed + same request order = same faults)."""
     latency_ms: float | tuple[float, float] = 0
@@ -172,3 +215,5 @@ class EmulatorConfig:
     """Records per Bulk Read result page (documented 200,000)."""
     bulk_download_per_minute: int = 10
     """Result downloads allowed per minute (documented 10 → 429)."""
+    bulk_failure_modules: set[str] = field(default_factory=set)
+    """Bulk Read jobs of these modules end in state FAILURE instead of COMPLETED (documented state, §7.2)."""

@@ -10,9 +10,22 @@ from __future__ import annotations
 import time
 import unicodedata
 import zlib
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from .org_settings import (
+    CURRENCY_BY_CODE,
+    HOME_CURRENCY,
+    PIPELINE_BY_NAME,
+    PIPELINES,
+    STAGE_BY_NAME,
+    TAG_NAMES,
+    TERRITORIES,
+    TERRITORY_BY_COUNTRY,
+    currency_for,
+    pipeline_for,
+)
 from .schema import ID_BASE, FieldDef, ModuleDef
 
 if TYPE_CHECKING:
@@ -74,6 +87,19 @@ class RecordState:
         return self.overrides.get(name, 0) if self.overrides else 0
 
 
+@dataclass
+class DeletedEntry:
+    """One row of /{module}/deleted."""
+
+    id: int
+    display_name: str | None
+    type: str
+    deleted_time: int
+    deleted_by: int | None
+    created_by: int | None
+    state: RecordState | None
+
+
 FIRST = ("Patricia", "John", "Aarav", "Mei", "Lukas", "Sofia", "Kenji", "Amara", "Diego", "Priya", "Noah", "Emma",
          "Olivia", "Liam", "Chloé", "Søren", "Zoë", "Mateo", "Ananya", "Hiro", "Fatima", "Ivan", "Grace", "Omar")
 LAST = ("Boyle", "Smith", "Sharma", "Wong", "Müller", "Rossi", "Tanaka", "Okafor", "García", "Iyer", "Brown",
@@ -99,7 +125,6 @@ UNICODE_BITS = ("Café déjà vu — naïve façade", "東京の顧客 (重要)"
                 "🚀 Launch partner 🎉", "Привет, мир", "مرحبا بالعالم", "emoji mix 😀👍🏽 ✓", "Ελληνικά κείμενο")
 PRODUCTS = ("Router", "Switch", "Firewall", "Laptop", "Server", "License", "Support Plan", "Headset", "Monitor",
             "Docking Station", "Access Point", "Storage Array")
-TAG_NAMES = (("Hot", "#F17574"), ("VIP", "#E7A826"), ("Renewal", "#57B1FD"), ("Partner", "#63C57E"))
 SKILLS = ("Negotiation", "Python", "Accounting", "Logistics", "Design", "Support")
 
 
@@ -121,7 +146,7 @@ class DataGen:
 
     def h(self, ms: ModuleDef, st: RecordState, name: str, k: int = 0) -> int:
         """Hash for one field of one record at the field's current version."""
-        return mix(self.seed, salt(ms.api_name), st.index, self.fsalt(name), st.version(name), k)
+        return mix(self.seed, self.fsalt(ms.api_name), st.index, self.fsalt(name), st.version(name), k)
 
     def dt(self, epoch: int | None) -> str | None:
         """Datetime in the token user's offset, seconds precision (``2024-05-21T10:15:02+05:30``)."""
@@ -268,9 +293,23 @@ class DataGen:
         if g == "image":
             return f"{h:032x}"[:32] if h % 5 == 0 else None
         if g == "currency_code":
-            return "INR"
+            return currency_for(h % 100).iso_code
         if g == "exchange_rate":
-            return 1.0
+            return CURRENCY_BY_CODE[self.dep(mdef, st, "Currency") or HOME_CURRENCY].rate
+        if g == "territories":
+            return self.territories(mdef, st, h)
+        if g == "pipeline":
+            return pipeline_for(h % 100).name
+        if g == "deal_stage":
+            stages = self.pipeline(mdef, st).stages
+            return stages[h % len(stages)]
+        if g == "stage_probability":
+            stage = STAGE_BY_NAME.get(self.dep(mdef, st, "Stage") or "")
+            return stage.probability if stage else None
+        if g == "hist":
+            return self.store.trackers[mdef.api_name].value(st, f.api_name)
+        if g == "hist_deal":
+            return self.store.trackers[mdef.api_name].parent_ref(st)
         if g in ("past_date", "birth_date"):
             span = 3 * 365 * 86400 if g == "past_date" else 40 * 365 * 86400
             return self.date(st.created - (h % span) - (0 if g == "past_date" else 20 * 365 * 86400))
@@ -314,7 +353,7 @@ class DataGen:
             if h % 5:
                 return []
             name, colour = TAG_NAMES[(h >> 3) % len(TAG_NAMES)]
-            return [{"name": name, "id": str(self.store.tag_id(name)), "color_code": colour}]
+            return [{"name": name, "id": str(self.store.tag_id(name, mdef.api_name)), "color_code": colour}]
         if g == "converted":
             return st.converted is not None
         if g == "converted_time":
@@ -347,6 +386,29 @@ class DataGen:
             return self.pricing(mdef, st)
         return None
 
+    def territories(self, mdef: ModuleDef, st: RecordState, h: int) -> list[dict[str, Any]]:
+        """Accounts: the territory of their Billing_Country; Contacts/Deals: one drawn per record (kept independent of
+        the account so that a change of the account never silently changes them)."""
+        if mdef.api_name == "Accounts":
+            name = TERRITORY_BY_COUNTRY.get(self.dep(mdef, st, "Billing_Country") or "")
+        else:
+            children = [t.name for t in TERRITORIES if t.parent is not None]
+            name = children[h % (len(children) + 1)] if h % (len(children) + 1) < len(children) else None
+        if name is None:
+            return []
+        creator = self.user(st.creator)
+        return [{"id": str(self.store.territory_id(name)), "Name": name,
+                 "$assigned_by": {"name": creator["name"], "id": creator["id"]}, "$assigned_time": self.dt(st.created)}]
+
+    def pipeline(self, mdef: ModuleDef, st: RecordState) -> Any:
+        """The deal's pipeline (the first one when the Pipeline field is gone)."""
+        return PIPELINE_BY_NAME.get(self.dep(mdef, st, "Pipeline") or "", PIPELINES[0])
+
+    def currency_symbol(self, mdef: ModuleDef, st: RecordState) -> str:
+        """``$currency_symbol``: the record's currency, else the home currency's."""
+        code = self.value(mdef, st, mdef.field("Currency")) if mdef.field("Currency") else None  # type: ignore[arg-type]
+        return CURRENCY_BY_CODE[code or HOME_CURRENCY].symbol
+
     def what_module(self, mdef: ModuleDef, st: RecordState) -> str:
         """Module of the polymorphic What_Id / Parent_Id (rendered as ``$se_module``)."""
         return ("Accounts", "Deals", "Leads")[self.h(mdef, st, "$se_module") % 3]
@@ -376,7 +438,8 @@ class DataGen:
             if products.initial_count:
                 pst = products.by_index[rh % products.initial_count]
                 product = {"Product_Code": self.value(pdef, pst, pdef.field("Product_Code")),  # type: ignore[arg-type]
-                           "Currency": "INR", "name": self.display_name(pdef, pst), "id": str(pst.id)}
+                           "Currency": self.dep(pdef, pst, "Currency") or HOME_CURRENCY,
+                           "name": self.display_name(pdef, pst), "id": str(pst.id)}
                 price = self.value(pdef, pst, pdef.field("Unit_Price")) or 100.0  # type: ignore[arg-type]
             qty = float(1 + (rh >> 4) % 20)
             total = round(qty * price, 2)
@@ -453,8 +516,8 @@ class DataGen:
     def specials(self, mdef: ModuleDef, st: RecordState) -> dict[str, Any]:
         """``$``-prefixed read-only attributes of a record."""
         out: dict[str, Any] = {
-            "$currency_symbol": "₹", "$field_states": None, "$sharing_permission": "full_access",
-            "$process_flow": False, "$locked_for_me": False,
+            "$currency_symbol": self.currency_symbol(mdef, st), "$field_states": None,
+            "$sharing_permission": "full_access", "$process_flow": False, "$locked_for_me": False,
             "$approval": {"delegate": False, "takeover": False, "approve": False, "reject": False, "resubmit": False},
             "$wizard_connection_path": None, "$editable": True,
             "$zia_owner_assignment": "owner_recommendation_unavailable",

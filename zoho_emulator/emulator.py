@@ -10,12 +10,13 @@ from typing import Any
 
 from .accounting import Accounting
 from .bulk import BulkApi
-from .config import EmulatorConfig
+from .config import CREDITS_HEADER_MODES, EmulatorConfig
 from .faults import FaultInjector
 from .oauth import OAuth
 from .org_api import OrgApi
 from .records import RecordsApi
 from .server import Core, make_handler
+from .settings_api import SettingsApi
 from .store import OrgStore
 
 
@@ -29,6 +30,8 @@ class ZohoEmulator:
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
+        if self.config.credits_remaining_header not in CREDITS_HEADER_MODES:
+            raise ValueError(f"credits_remaining_header must be one of {CREDITS_HEADER_MODES}")
         self.store = OrgStore(self.config)
         self.oauth = OAuth(self.config, "")
         self.acct = Accounting()
@@ -36,6 +39,7 @@ class ZohoEmulator:
         self.records_api = RecordsApi(self.store)
         self.org_api = OrgApi(self.store)
         self.bulk_api = BulkApi(self.store)
+        self.settings_api = SettingsApi(self.store)
         self._core = Core(self)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None

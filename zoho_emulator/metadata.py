@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .org_settings import PIPELINE_BY_NAME, STAGE_BY_NAME
 from .schema import DEFAULT_LENGTH, FieldDef, ModuleDef
 
 if TYPE_CHECKING:
@@ -25,6 +26,13 @@ MODULE_DETAIL_KEYS = ("fields", "layouts", "related_lists", "custom_view", "look
 def minified_module(store: OrgStore, api_name: str) -> dict[str, Any]:
     """``{"api_name", "id"}`` of a module (plus ``module`` name as the OAS Minified_Module allows)."""
     return {"api_name": api_name, "id": str(store.meta_id(f"module:{api_name}"))}
+
+
+def associated_module(store: OrgStore, api_name: str) -> dict[str, Any]:
+    """``associated_module`` of a subform / multi-select-lookup field: Zoho's layouts sample names the module in
+    ``module`` (with its layout), the v8 OAS in ``api_name``; the v7 SDK reads ``module`` to type subform rows."""
+    return {**minified_module(store, api_name), "module": api_name,
+            "layout": {"name": "Standard", "id": str(store.layout_id(api_name))}}
 
 
 def field_meta(store: OrgStore, mdef: ModuleDef, f: FieldDef, seq: int) -> dict[str, Any]:
@@ -52,16 +60,15 @@ def field_meta(store: OrgStore, mdef: ModuleDef, f: FieldDef, seq: int) -> dict[
                "api_name": f.api_name, "connectedfield_apiname": f.lookup, "connectedlookup_apiname": f.lookup,
                "id": fid, "record_access": True}
     subform_module = f.subform or (f.linking if dt == "multiselectlookup" else None)
-    picks = [{"display_value": v, "actual_value": v, "reference_value": v, "id": str(store.meta_id(f"pick:{v}")),
-              "sequence_number": i + 1, "type": "used", "colour_code": None}
-             for i, v in enumerate(f.values) if dt in ("picklist", "multiselectpicklist")]
+    picks = [pick_value(store, mdef, f, v, i + 1) for i, v in enumerate(f.values)
+             if dt in ("picklist", "multiselectpicklist")]
     if dt == "picklist":
         picks.insert(0, {"display_value": "-None-", "actual_value": "-None-", "reference_value": "-None-",
                          "id": str(store.meta_id("pick:-None-")), "sequence_number": 0, "type": "used",
                          "colour_code": None})
     decimal = f.decimal_place if f.decimal_place is not None else (2 if dt in ("currency", "percent") else None)
     return {
-        "associated_module": minified_module(store, subform_module) if subform_module else None,
+        "associated_module": associated_module(store, subform_module) if subform_module else None,
         "webhook": True, "operation_type": {"web_update": not f.read_only, "api_create": not f.read_only,
                                             "web_create": not f.read_only, "api_update": not f.read_only},
         "colour_code_enabled_by_system": False, "field_label": label, "tooltip": None, "type": "used",
@@ -85,7 +92,7 @@ def field_meta(store: OrgStore, mdef: ModuleDef, f: FieldDef, seq: int) -> dict[
         "column_name": (f"CUSTOMFIELD{seq}" if f.custom_field else f.api_name.upper()),
         "display_field": f.api_name == mdef.display_field, "pick_list_values_sorted_lexically": False,
         "sortable": dt not in ("subform", "multiselectlookup", "textarea"), "global_picklist": None,
-        "history_tracking": None, "data_type": dt,
+        "history_tracking": history_tracking(store, f), "data_type": dt,
         "formula": ({"return_type": f.return_type, "expression": "Annual_Revenue/No_of_Employees"}
                     if dt == "formula" else {}),
         "decimal_place": decimal, "mass_update": not f.read_only,
@@ -106,6 +113,42 @@ def field_meta(store: OrgStore, mdef: ModuleDef, f: FieldDef, seq: int) -> dict[
     }
 
 
+def pick_value(store: OrgStore, mdef: ModuleDef, f: FieldDef, value: str, seq: int) -> dict[str, Any]:
+    """One ``pick_list_values`` entry. Deals.Stage values carry their probability and forecast type/category, and
+    each Pipeline value maps its stages (both documented in fields.json of the v8 OAS)."""
+    out: dict[str, Any] = {"display_value": value, "actual_value": value, "reference_value": value,
+                           "id": str(store.meta_id(f"pick:{value}")), "sequence_number": seq, "type": "used",
+                           "colour_code": None}
+    if mdef.api_name == "Deals" and f.api_name == "Stage" and value in STAGE_BY_NAME:
+        out.update(stage_meta(store, value))
+    elif mdef.api_name == "Deals" and f.api_name == "Pipeline" and value in PIPELINE_BY_NAME:
+        stage = mdef.field("Stage")
+        out["maps"] = [{"api_name": "Stage", "pick_list_values": [
+            pick_value(store, mdef, stage, v, i + 1) for i, v in enumerate(PIPELINE_BY_NAME[value].stages)]}] \
+            if stage else []
+    return out
+
+
+def stage_meta(store: OrgStore, name: str) -> dict[str, Any]:
+    """Id, probability and forecast type/category of a pipeline stage."""
+    stage = STAGE_BY_NAME[name]
+    return {"id": str(store.meta_id(f"stage:{name}")), "probability": stage.probability,
+            "forecast_type": stage.forecast_type,
+            "forecast_category": {"name": stage.forecast_category,
+                                  "id": str(store.meta_id(f"forecast:{stage.forecast_category}"))}}
+
+
+def history_tracking(store: OrgStore, f: FieldDef) -> dict[str, Any] | None:
+    """``history_tracking`` of a tracked picklist: its field-tracker module and the module's duration field."""
+    if not f.tracked_by or f.tracked_by not in store.mdefs:
+        return None
+    tracker = store.mdefs[f.tracked_by]
+    return {"module": {"api_name": tracker.api_name, "id": str(store.meta_id(f"module:{tracker.api_name}")),
+                       "module_name": tracker.module_name, "display_label": tracker.plural},
+            "duration_configured_field": {"api_name": "Duration",
+                                          "id": str(store.meta_id(f"field:{tracker.api_name}:Duration"))}}
+
+
 def fields_json(store: OrgStore, mdef: ModuleDef) -> list[dict[str, Any]]:
     """All fields of a module (``type=used``)."""
     return [field_meta(store, mdef, f, i + 1) for i, f in enumerate(mdef.fields)]
@@ -113,7 +156,7 @@ def fields_json(store: OrgStore, mdef: ModuleDef) -> list[dict[str, Any]]:
 
 def module_status(mdef: ModuleDef) -> str:
     """Modules API ``status`` (v5+): subform/linking modules are system_hidden."""
-    return "system_hidden" if mdef.kind in ("subform", "linking") else "visible"
+    return "system_hidden" if mdef.kind in ("subform", "linking") else "visible"  # field trackers: GUESS
 
 
 def module_meta(store: OrgStore, mdef: ModuleDef, seq: int, detail: bool) -> dict[str, Any]:

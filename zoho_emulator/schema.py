@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .org_settings import PIPELINES, STAGES
+
 ID_BASE = 4_876_876_000_000_000_000
 """Org prefix of every id: ids are 19-digit strings such as "4876876000000123456"."""
 
@@ -19,6 +21,7 @@ JSON_TYPES: dict[str, str] = {
     "multiselectlookup": "jsonarray", "integer": "integer", "double": "double", "currency": "double",
     "percent": "double", "boolean": "boolean", "lookup": "jsonobject", "ownerlookup": "jsonobject",
     "userlookup": "jsonobject", "layout": "jsonobject", "linetax": "jsonarray", "pricing_details": "jsonarray",
+    "territories": "jsonarray",
 }
 FORMULA_JSON = {"double": "double", "currency": "double", "text": "string", "boolean": "boolean", "date": "string",
                 "datetime": "string"}
@@ -52,6 +55,10 @@ class FieldDef:
     source: Any = None
     cache: dict[int, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    feature: str | None = None
+    """Org feature the field exists with ("multi_currency", "territories"); absent when the feature is off."""
+    tracked_by: str | None = None
+    """Field-tracker module keeping this picklist's history (Deals.Stage → DealHistory)."""
 
     @property
     def json_type(self) -> str:
@@ -79,7 +86,8 @@ class ModuleDef:
     generated_type: str = "default"
     api_supported: bool = True
     kind: str = "data"
-    """data (records), subform (rows of parents), linking (multi-select-lookup rows), meta (no records)."""
+    """data (records), subform (rows of parents), linking (multi-select-lookup rows), tracker (field-tracker history
+    rows, e.g. DealHistory), meta (no records)."""
     display_field: str = "Name"
     fields: list[FieldDef] = field(default_factory=list)
     parent: str | None = None
@@ -142,8 +150,13 @@ def address(prefix: str, zip_name: str = "Code") -> list[FieldDef]:
 
 def currency_fields() -> list[FieldDef]:
     """Multi-currency fields of modules with amounts."""
-    return [P("Currency", "INR", "USD", "EUR", gen="currency_code"),
-            F("Exchange_Rate", "double", "exchange_rate", decimal_place=9, read_only=True)]
+    return [P("Currency", "INR", "USD", "EUR", gen="currency_code", feature="multi_currency"),
+            F("Exchange_Rate", "double", "exchange_rate", decimal_place=9, read_only=True, feature="multi_currency")]
+
+
+def territories(api_name: str = "Territories") -> FieldDef:
+    """Territories a record belongs to (Accounts/Contacts ``Territories``, Deals ``Territory``, as in the SDK)."""
+    return F(api_name, "territories", "territories", read_only=True, feature="territories")
 
 
 def totals() -> list[FieldDef]:
@@ -165,8 +178,6 @@ INDUSTRIES = ("ASP (Application Service Provider)", "Data/Telecom OEM", "ERP (En
               "Wireless Industry")
 RATINGS = ("Acquired", "Active", "Market Failed", "Project Cancelled", "Shut Down")
 SALUTATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "Prof.")
-STAGES = ("Qualification", "Needs Analysis", "Value Proposition", "Identify Decision Makers", "Proposal/Price Quote",
-          "Negotiation/Review", "Closed Won", "Closed Lost", "Closed-Lost to Competition")
 CARRIERS = ("FedEX", "UPS", "USPS", "DHL", "BlueDart")
 ACTIVITY_TARGETS = ("Accounts", "Deals", "Leads")
 
@@ -225,7 +236,7 @@ def _contacts() -> list[FieldDef]:
         *address("Mailing_", "Zip"), *address("Other_", "Zip"),
         F("Description", "textarea", "paragraph", textarea="large"), F("Record_Image", "profileimage", "image"),
         P("Unsubscribed_Mode", "Consent form", "Manual", "Unsubscribe link", "Zoho Campaigns", gen="sparse_pick"),
-        F("Unsubscribed_Time", "datetime", "sparse_datetime"), *currency_fields(), *system_fields(),
+        F("Unsubscribed_Time", "datetime", "sparse_datetime"), territories(), *currency_fields(), *system_fields(),
     ]
 
 
@@ -243,7 +254,7 @@ def _accounts() -> list[FieldDef]:
         # unicode on purpose: accents, CJK and emoji must survive every layer of a pipeline
         F("Description", "textarea", "unicode", textarea="large"),
         F("Subform_1", "subform", "subform", subform="Subform_1", custom_field=True, label="Skills"),
-        F("Record_Image", "profileimage", "image"), *currency_fields(), *system_fields(),
+        F("Record_Image", "profileimage", "image"), territories(), *currency_fields(), *system_fields(),
     ]
 
 
@@ -251,18 +262,20 @@ def _deals() -> list[FieldDef]:
     return [
         F("Deal_Name", "text", "deal_name", system_mandatory=True), L("Account_Name", "Accounts"),
         L("Contact_Name", "Contacts", gen="sparse_lookup"), F("Amount", "currency", "amount"),
-        F("Closing_Date", "date", "future_date"), P("Stage", *STAGES, system_mandatory=True),
-        P("Type", "Qualification", "Existing Business", "New Business"), F("Probability", "integer", "probability"),
+        F("Closing_Date", "date", "future_date"),
+        P("Stage", *STAGES, gen="deal_stage", system_mandatory=True, tracked_by="DealHistory"),
+        P("Type", "Qualification", "Existing Business", "New Business"),
+        F("Probability", "integer", "stage_probability", label="Probability (%)"),
         F("Expected_Revenue", "currency", "expected_revenue", read_only=True), F("Next_Step", "text", "sentence"),
         P("Lead_Source", *LEAD_SOURCES), L("Campaign_Source", "Campaigns", gen="sparse_lookup"),
-        P("Pipeline", "Standard (Standard)"),
+        P("Pipeline", *(p.name for p in PIPELINES), gen="pipeline"),
         P("Reason_For_Loss__s", "Price", "Lack of Features", "Competition", "Timing", gen="sparse_pick"),
         F("Overall_Sales_Duration", "integer", "small_int", read_only=True),
         F("Sales_Cycle_Duration", "integer", "small_int", read_only=True),
         F("Description", "textarea", "paragraph", textarea="large"),
         F("Associated_Contacts", "multiselectlookup", "msl", lookup="Contacts", linking="Contacts_X_Deals",
           custom_field=True),
-        *currency_fields(), *system_fields(),
+        territories("Territory"), *currency_fields(), *system_fields(),
     ]
 
 
@@ -457,6 +470,22 @@ def _subform_1() -> list[FieldDef]:
             F("Modified_Time", "datetime", "row"), F("Layout", "layout", "row")]
 
 
+def _deal_history() -> list[FieldDef]:
+    """DealHistory (field tracker of Deals.Stage): field names are UNCONFIRMED, modelled on Zoho's Stage History."""
+    return [L("Deal_Name", "Deals", gen="hist_deal", read_only=True, label="Deal Name"),
+            P("Stage", *STAGES, gen="hist", read_only=True),
+            F("Amount", "currency", "hist", read_only=True),
+            F("Probability", "integer", "hist", read_only=True, label="Probability (%)"),
+            F("Expected_Revenue", "currency", "hist", read_only=True),
+            F("Closing_Date", "date", "hist", read_only=True),
+            F("Duration", "integer", "hist", read_only=True, label="Stage Duration (Calendar Days)"),
+            P("Moved_To", *STAGES, gen="hist", read_only=True, label="Moved To"),
+            F("Created_By", "ownerlookup", "created_by", read_only=True),
+            F("Modified_By", "ownerlookup", "modified_by", read_only=True),
+            F("Created_Time", "datetime", "created_time", read_only=True),
+            F("Modified_Time", "datetime", "modified_time", read_only=True)]
+
+
 def _linking() -> list[FieldDef]:
     return [L("Contacts", "Contacts", gen="row"), L("Deals", "Deals", gen="row"), F("Owner", "ownerlookup", "row"),
             F("Created_Time", "datetime", "row"), F("Modified_Time", "datetime", "row"),
@@ -506,6 +535,8 @@ def standard_modules() -> list[ModuleDef]:
           fields=_subform_1(), parent="Accounts", parent_field="Subform_1", display_field="id"),
         M("Contacts_X_Deals", "Contacts_X_Deals", "Contacts X Deals", "Contacts X Deals", generated_type="linking",
           kind="linking", fields=_linking(), parent="Deals", parent_field="Associated_Contacts", display_field="id"),
+        M("DealHistory", "DealHistory", "Stage History", "Stage History", generated_type="field_tracker",
+          kind="tracker", fields=_deal_history(), parent="Deals", parent_field="Stage", display_field="Stage"),
     ]
     for name, label in (("Home", "Home"), ("Reports", "Reports"), ("Analytics", "Analytics"), ("Feeds", "Feeds"),
                         ("Documents", "Documents"), ("Forecasts", "Forecasts"), ("Activities", "Activities"),
@@ -514,6 +545,7 @@ def standard_modules() -> list[ModuleDef]:
                       generated_type="web" if name == "Projects" else "default"))
     for m in mods:
         m.scope = "custom" if m.generated_type == "custom" else m.api_name.lower().replace("_", "")
+    mods[[m.api_name for m in mods].index("DealHistory")].scope = "deals"  # history is read with the deals scope
     return mods
 
 

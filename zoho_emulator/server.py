@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .errors import ZohoError, invalid_module, too_many_requests, url_pattern
 from .http_types import Request, Response
 from .oauth import module_scopes, require_scope
+from .settings_api import SCOPES as SETTINGS_SCOPES
 
 if TYPE_CHECKING:
     from .emulator import ZohoEmulator
@@ -36,6 +37,18 @@ class Truncated(tuple):
 
 Handler = Callable[[Request, "re.Match[str]"], tuple[str, Response]]
 LOGGED_HEADERS = ("If-Modified-Since", "Content-Type")
+CREDITS_HEADER = "X-API-CREDITS-REMAINING"
+SETTINGS_ROUTES = (
+    (r"^/crm/v7/org$", "org_meta", "org"),
+    (r"^/crm/v7/org/currencies$", "currencies_meta", "currencies"),
+    (r"^/crm/v7/settings/roles$", "roles_meta", "roles"),
+    (r"^/crm/v7/settings/profiles$", "profiles_meta", "profiles"),
+    (r"^/crm/v7/settings/territories$", "territories_meta", "territories"),
+    (r"^/crm/v7/settings/layouts$", "layouts_meta", "layouts"),
+    (r"^/crm/v7/settings/pipeline$", "pipeline_meta", "pipeline"),
+    (r"^/crm/v7/settings/tags$", "tags_meta", "tags"),
+)
+"""(path, call kind, SettingsApi method) of the settings endpoints; matched before the record routes."""
 
 
 class Router:
@@ -44,6 +57,8 @@ class Router:
     def __init__(self, emu: ZohoEmulator) -> None:
         self.emu = emu
         self.routes: list[tuple[re.Pattern[str], str, str, Handler]] = [
+            (re.compile(path), "GET", kind, self.setting(kind, method)) for path, kind, method in SETTINGS_ROUTES]
+        self.routes += [
             (re.compile(r"^/crm/v7/settings/modules$"), "GET", "modules_meta", self.modules),
             (re.compile(r"^/crm/v7/settings/modules/([^/]+)$"), "GET", "modules_meta", self.module),
             (re.compile(r"^/crm/v7/settings/fields$"), "GET", "fields_meta", self.fields),
@@ -74,7 +89,7 @@ class Router:
         store = self.emu.store
         mdef = store.mdefs.get(name)
         if mdef is None or not mdef.api_supported or mdef.kind == "meta" or (
-                not listing and mdef.kind != "data"):
+                not listing and mdef.kind not in ("data", "tracker")):
             raise invalid_module()
         require_scope(req.token.scopes if req.token else (), *module_scopes(mdef.scope))
         if name in store.config.no_permission_modules:
@@ -84,6 +99,13 @@ class Router:
         return mdef
 
     # --- handlers ----------------------------------------------------------------------------------------------------
+    def setting(self, kind: str, method: str) -> Handler:
+        """Handler of one settings endpoint: its scope check, then ``SettingsApi.<method>``."""
+        def handle(req: Request, m: re.Match[str]) -> tuple[str, Response]:
+            require_scope(req.token.scopes if req.token else (), *SETTINGS_SCOPES[kind])
+            return kind, getattr(self.emu.settings_api, method)(req)
+        return handle
+
     def modules(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
         """GET /settings/modules."""
         require_scope(req.token.scopes if req.token else (), "ZohoCRM.settings.ALL", "ZohoCRM.settings.modules.READ",
@@ -223,13 +245,15 @@ class Core:
                 _, (status, payload, extra) = handler(req, match)
                 if status < 400:
                     acct.charge(kind, cfg.credits.get(kind, 0), now)
+                extra = {**extra, **self.credits_header()}
                 if fault == "truncate":
                     acct.fault("truncate")
                     return Truncated((status, encode(payload), {**content_type(payload), **extra}))
                 return status, encode(payload), {**content_type(payload), **extra}
             except ZohoError as e:
                 status = e.status
-                return e.status, e.encoded(), {"Content-Type": "application/json;charset=UTF-8", **e.headers}
+                return e.status, e.encoded(), {"Content-Type": "application/json;charset=UTF-8", **e.headers,
+                                               **self.credits_header()}
             except Exception:  # an emulator bug: answer like Zoho's 500 but keep the traceback visible
                 traceback.print_exc()
                 acct.fault("emulator_error")
@@ -239,6 +263,18 @@ class Core:
         finally:
             acct.leave()
             self.log(method, path, kind, params, headers, status)
+
+
+    def credits_header(self) -> dict[str, str]:
+        """``X-API-CREDITS-REMAINING`` once ≥ 50 % of the daily limit is used (or always/never, per setting)."""
+        cfg = self.emu.config
+        limit = cfg.daily_credit_limit if cfg.daily_credit_limit is not None else cfg.daily_credit_budget
+        if cfg.credits_remaining_header == "off" or limit is None:
+            return {}
+        used = self.emu.acct.used_24h(self.emu.store.clock.epoch())
+        if cfg.credits_remaining_header == "always" or used * 2 >= limit:
+            return {CREDITS_HEADER: str(max(0, limit - used))}
+        return {}
 
 
 def throttle_message(mode: str, specific: str) -> str:

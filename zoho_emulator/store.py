@@ -7,17 +7,20 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from .config import EmulatorConfig
-from .data import DataGen, RecordState, mix, salt, tz_parts
+from .data import DataGen, DeletedEntry, RecordState, mix, salt, tz_parts
+from .history import FieldTracker
 from .http_types import parse_iso
+from .org_settings import CURRENCIES, FORECAST_CATEGORIES, PIPELINES, STAGES, TAG_NAMES, TERRITORIES
 from .schema import ID_BASE, TIME_ZONES, FieldDef, ModuleDef, standard_modules
 
 YEAR = 365 * 86400
 DAY = 86400
+DERIVED_GENS = ("null", "added", "owner", "stage_probability")
+"""Value generators ``touch`` never picks at random (constant, user-given, or derived from another field)."""
 RECYCLE_RETENTION = 60 * DAY
 PERMANENT_RETENTION = 120 * DAY
 
@@ -65,19 +68,6 @@ def to_epoch(at: datetime | float | int | None, default: float) -> int:
             at = at.replace(tzinfo=timezone.utc)
         return int(at.timestamp())
     return int(at)
-
-
-@dataclass
-class DeletedEntry:
-    """One row of /{module}/deleted."""
-
-    id: int
-    display_name: str | None
-    type: str
-    deleted_time: int
-    deleted_by: int | None
-    created_by: int | None
-    state: RecordState | None
 
 
 class RowItem:
@@ -129,6 +119,10 @@ class OrgStore:
         self._rng = random.Random(mix(config.seed, 4242))
         self.gen = DataGen(self)
         self.mdefs = {m.api_name: m for m in standard_modules()}
+        features = {"multi_currency": config.multi_currency, "territories": config.territories_enabled}
+        for m in self.mdefs.values():
+            m.fields = [f for f in m.fields if f.feature is None or features[f.feature]]
+        self.mdefs["DealHistory"].generated_type = config.deal_history_generated_type
         for m in self.mdefs.values():
             self.meta_id(f"module:{m.api_name}")
             self.layout_id(m.api_name)
@@ -142,6 +136,11 @@ class OrgStore:
         for m in self.mdefs.values():
             if m.kind == "data":
                 self._generate(self.modules[m.api_name])
+        # after every data module, so that history rows never shift the record ids of other modules
+        self.trackers = {m.api_name: FieldTracker(self, m) for m in self.mdefs.values() if m.kind == "tracker"}
+        for tracker in self.trackers.values():
+            tracker.build()
+        self._settings_ids()
 
     # --- ids -------------------------------------------------------------------------------------------------------
     def meta_id(self, key: str) -> int:
@@ -157,9 +156,35 @@ class OrgStore:
         """Id of the module's "Standard" layout."""
         return self.meta_id(f"layout:{module}")
 
-    def tag_id(self, name: str) -> int:
-        """Id of a tag (or tax) by name."""
-        return self.meta_id(f"tag:{name}")
+    def tag_id(self, name: str, module: str | None = None) -> int:
+        """Id of a tag of a module (each module has its own tags), or of a tax when ``module`` is None."""
+        return self.meta_id(f"tag:{module}:{name}" if module else f"tag:{name}")
+
+    def territory_id(self, name: str) -> int:
+        """Id of a territory."""
+        return self.meta_id(f"territory:{name}")
+
+    def _settings_ids(self) -> None:
+        """Allocate the settings tables' ids in a fixed order (ids never depend on the order of requests)."""
+        self.meta_id("org")
+        for t in TERRITORIES:
+            self.territory_id(t.name)
+        for c in CURRENCIES:
+            self.meta_id(f"currency:{c.iso_code}")
+        for m in self.mdefs.values():
+            if m.field("Tag") is not None:
+                for name, _ in TAG_NAMES:
+                    self.tag_id(name, m.api_name)
+        for p in PIPELINES:
+            self.meta_id(f"pipeline:{p.name}")
+        for name in FORECAST_CATEGORIES:
+            self.meta_id(f"forecast:{name}")
+        for name in STAGES:
+            self.meta_id(f"stage:{name}")
+
+    def trackers_of(self, module: str) -> list[FieldTracker]:
+        """Field trackers whose parent is ``module``."""
+        return [t for t in self.trackers.values() if t.parent == module]
 
     def next_record_id(self) -> int:
         """Next record id; steps of 1–4 so ids look like Zoho's (increasing, not contiguous)."""
@@ -278,7 +303,7 @@ class OrgStore:
         """Live items of a module sorted ascending by (sort_by, id), cached per mutation version."""
         ms = self.modules[module]
         mdef = ms.mdef
-        version = ms.version if mdef.kind == "data" else self.modules[mdef.parent or ""].version
+        version = ms.version if mdef.kind in ("data", "tracker") else self.modules[mdef.parent or ""].version
         with self.lock:
             hit = ms.cache.get(sort_by)
             if hit is not None and hit[0] == version:
@@ -364,7 +389,7 @@ class OrgStore:
         with self.lock:
             ms = self._data_module(module)
             when = to_epoch(at, self.clock.epoch())
-            mutable = [f for f in ms.mdef.fields if (not f.read_only and f.gen not in ("null", "added", "owner")
+            mutable = [f for f in ms.mdef.fields if (not f.read_only and f.gen not in DERIVED_GENS
                        and f.api_name not in ("Currency",) and not f.system_mandatory) or f.api_name == field]
             out = []
             for st in self._pick(ms, n, ids):
@@ -377,6 +402,8 @@ class OrgStore:
                     st.li_version += 1
                 st.modified = when
                 st.modifier = 0
+                for tracker in self.trackers_of(module):  # a tracked value may also change through another field
+                    tracker.changed(st, when)
                 out.append(str(st.id))
             ms.version += 1
             return out
@@ -405,6 +432,8 @@ class OrgStore:
                 st = RecordState(len(ms.by_index), self.next_record_id(), when, when, 0)
                 ms.by_index.append(st)
                 ms.by_id[st.id] = st
+                for tracker in self.trackers_of(module):
+                    tracker.changed(st, when)
                 out.append(str(st.id))
             ms.version += 1
             return out
@@ -419,8 +448,11 @@ class OrgStore:
             for st in self._pick(ms, n, ids):
                 name = None if permanent else self.gen.display_name(ms.mdef, st)
                 st.deleted = True
-                ms.deleted.append(DeletedEntry(st.id, name, "permanent" if permanent else "recycle", when,
-                                               None if permanent else 0, None if permanent else st.creator, st))
+                kind = "permanent" if permanent else "recycle"
+                ms.deleted.append(DeletedEntry(st.id, name, kind, when, None if permanent else 0,
+                                               None if permanent else st.creator, st))
+                for tracker in self.trackers_of(module):
+                    tracker.deleted(st, kind, when)
                 out.append(str(st.id))
             ms.version += 1
             return out
@@ -435,8 +467,11 @@ class OrgStore:
             for e in ms.deleted:
                 if e.id in wanted and e.type == "recycle" and e.state is not None:
                     e.state.deleted = False
-                    if self.config.restore_bumps_modified_time:
-                        e.state.modified = self.now()
+                    bump = self.now() if self.config.restore_bumps_modified_time else None
+                    if bump is not None:
+                        e.state.modified = bump
+                    for tracker in self.trackers_of(module):
+                        tracker.restored(e.state, bump)
                     out.append(str(e.id))
                 else:
                     keep.append(e)

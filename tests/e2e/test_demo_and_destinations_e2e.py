@@ -14,7 +14,7 @@ def test_demo_runs_the_real_pipeline_against_the_emulator_and_prints_queries() -
     code, out, err = run_cli("--demo")
     assert code == 0, err
     assert "Zoho emulator running at http://127.0.0.1:" in out
-    assert "API calls:" in out and "-- Open deals by stage" in out and "-- Won revenue per month" in out
+    assert "API calls:" in out and "-- Open pipeline by stage" in out and "-- Won revenue by month" in out
     deals = query("SELECT count(*) FROM zoho_crm_deals", db="zoho_crm_demo.duckdb")[0][0]
     assert deals > 100
     assert query("SELECT count(*) FROM zoho_crm_quotes__quoted_items", db="zoho_crm_demo.duckdb")[0][0] > 0

@@ -32,3 +32,31 @@ def test_cli_start_prints_credentials_and_serves() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_cli_flags_switch_org_features_and_keep_one_json_line() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "zoho_emulator", "--port", "0", "--records", "3", "--no-territories",
+                             "--single-currency", "--deal-history-type", "default", "--pipeline-maps-probability",
+                             "--daily-credit-limit", "100", "--credits-remaining-header", "always"],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        info = json.loads(proc.stdout.readline())
+        assert set(info) == {"base_url", "client_id", "client_secret", "refresh_token"}
+        token = requests.post(f"{info['base_url']}/oauth/v2/token", params={
+            "grant_type": "refresh_token", "client_id": info["client_id"], "client_secret": info["client_secret"],
+            "refresh_token": info["refresh_token"]}, timeout=10).json()["access_token"]
+
+        def get(path: str, **params: str) -> requests.Response:
+            return requests.get(f"{info['base_url']}{path}", params=params, timeout=10,
+                                headers={"Authorization": f"Zoho-oauthtoken {token}"})
+        assert get("/crm/v7/settings/territories").json()["code"] == "FEATURE_NOT_ENABLED"
+        r = get("/crm/v7/org/currencies")
+        assert r.status_code == 403 and r.headers["X-API-CREDITS-REMAINING"] == "100"
+        modules = {m["api_name"]: m for m in get("/crm/v7/settings/modules").json()["modules"]}
+        assert modules["DealHistory"]["generated_type"] == "default"
+        layout = get("/crm/v7/settings/layouts", module="Deals").json()["layouts"][0]["id"]
+        assert "probability" in get("/crm/v7/settings/pipeline", layout_id=layout).json()["pipeline"][0]["maps"][0]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
