@@ -17,10 +17,9 @@ from .schema import drop_nulls, json_hints_for_scalar_lists
 
 
 def shape_records(metadata: OrgMetadata, module: str, records: List[TDataItem]) -> Any:
-    """Records of `module` as dlt should load them: without nulls (typed columns kept), datetimes parsed, with
-    hints when due."""
+    """Records of `module` as dlt should load them: without nulls, datetimes parsed, with hints when due."""
     module_hints = metadata.hints(module)
-    shaped = [drop_nulls(record, module_hints.columns) for record in records]
+    shaped = [drop_nulls(record) for record in records]
     parse_datetimes(shaped, module_hints.timestamps)
     hints = metadata.hints_to_send(module, json_hints_for_scalar_lists(shaped, module_hints.columns))
     return dlt.mark.with_hints(shaped, hints) if hints else shaped
