@@ -25,6 +25,7 @@ from zoho_crm.destination import (
 from zoho_crm.errors import ZohoCreditBudgetReached
 from zoho_crm.runner import EXIT_DONE, PipelineRunLock, describe_failure, failure_report
 from zoho_crm.runner.pending import finish_pending_loads
+from zoho_crm.runner.reset import reset_modules
 from zoho_crm.settings import DEFAULT_DATA_CENTER, TABLE_PREFIX
 
 PIPELINE_NAME = "zoho_crm"  # `dlt deploy` reads the literal in build_pipeline(); keep both the same
@@ -52,7 +53,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         choices=TABLE_FORMATS,
         help="open table format for --destination filesystem: merged tables with deletions applied",
     )
-    parser.add_argument("--full-refresh", action="store_true", help="drop the source's tables and state, reload all")
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="drop the tables and cursors of the --modules named (else of every module) and reload them",
+    )
     parser.add_argument("--progress", choices=["log", "tqdm", "enlighten", "alive_progress"], help="progress display")
     parser.add_argument("--demo", action="store_true", help="run against a local Zoho emulator (no account needed)")
     parser.add_argument(
@@ -88,8 +93,10 @@ def run(
     if table_format:
         lakehouse.prepare_source(source)
     api_base_url = configured_api_base_url(kwargs)
-    refresh = args.full_refresh or org_changed(pipeline, api_base_url)
+    refresh = org_changed(pipeline, api_base_url) or (args.full_refresh and not named_modules(args.modules))
     finish_pending_loads(pipeline)  # what a killed or failed run left goes first; then this run fetches anew
+    if args.full_refresh and not refresh:
+        reset_modules(pipeline, named_modules(args.modules))  # only the named modules: the others stay as they are
     formats = pipeline.destination.capabilities().supported_loader_file_formats
     info = pipeline.run(
         source,
@@ -105,6 +112,12 @@ def run(
     if ledger.budget_stops:
         raise ZohoCreditBudgetReached(ledger.credit_budget or 0, ledger.credits_total(), list(ledger.budget_stops))
     return info
+
+
+def named_modules(modules: Optional[str]) -> List[str]:
+    """Module names given with --modules (none for the defaults or `all`)."""
+    names = [m.strip() for m in (modules or "").split(",") if m.strip()]
+    return [] if [n.lower() for n in names] == ["all"] else names
 
 
 def writer_defaults() -> None:
