@@ -31,7 +31,11 @@ from zoho_crm.settings import DEFAULT_DATA_CENTER, TABLE_PREFIX
 PIPELINE_NAME = "zoho_crm"  # `dlt deploy` reads the literal in build_pipeline(); keep both the same
 ORG_STATE_KEY = "zoho_crm_api_base_url"  # local pipeline state: which Zoho API the tables mirror
 DUCKDB_FILE = "zoho_crm.duckdb"
-WRITER_DEFAULTS = {"data_writer.disable_compression": True, "data_writer.buffer_max_items": 1000}
+WRITER_DEFAULTS = {
+    "data_writer.disable_compression": True,
+    "data_writer.buffer_max_items": 1000,
+    "data_writer.file_max_items": 100_000,
+}
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -125,7 +129,9 @@ def writer_defaults() -> None:
 
     - dlt gzips the files passed from extract to normalize; for this source that costs more CPU than the disk it
       saves (parquet load files compress anyway);
-    - dlt buffers 5,000 items per table before writing; 2.5 KB records make that the largest share of memory.
+    - dlt buffers 5,000 items per table before writing; 2.5 KB records make that the largest share of memory;
+    - one file per table would make the destination load a whole module in one statement (DuckDB: one COPY of a
+      million wide rows); files of 100,000 rows keep each load job's memory bounded.
     """
     for key, value in WRITER_DEFAULTS.items():
         if dlt.config.get(key) is None:

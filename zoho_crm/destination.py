@@ -22,8 +22,9 @@ DEFAULT_DATASET = "zoho_crm_data"  # not "zoho_crm": DuckDB names the catalog af
 TABLE_FORMATS = ("delta",)  # iceberg: dlt 1.31 merges it, but applies neither hard_delete nor child row removal
 
 
-# DuckDB's buffer memory for loads and merges; past it DuckDB spills to a temporary directory beside the file
-DUCKDB_GLOBAL_CONFIG = {"memory_limit": "256MB"}
+# DuckDB's buffer memory for loads and merges; past it DuckDB spills to a temporary directory beside the file.
+# Without insertion order, a large COPY can spill too (else a million wide rows ran out of memory).
+DUCKDB_GLOBAL_CONFIG = {"memory_limit": "256MB", "preserve_insertion_order": False}
 
 
 def pipeline_config(pipeline_name: str) -> PipelineConfiguration:
