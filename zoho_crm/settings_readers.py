@@ -1,0 +1,133 @@
+"""Reads of the org's settings endpoints, one function per table, each returning the rows to load.
+
+Root keys and paths follow Zoho's v8 OAS under `/crm/v7` (the emulator serves the same): `GET /org` → `org`,
+`/settings/roles` → `roles`, `/settings/profiles` → `profiles`, `/settings/territories` → `territories` (paged),
+`/org/currencies` → `currencies`, `/settings/layouts?module=X` → `layouts`, `/settings/pipeline?layout_id=L` →
+`pipeline`. Each call costs one credit. Zoho's errors surface as `ZohoApiError`; `settings_tables` decides
+whether an error skips the table or fails the run.
+"""
+
+import logging
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from dlt.common.typing import TDataItem
+
+from .client import ZohoClient
+from .errors import ZohoApiError
+from .metadata import OnceEach, OrgMetadata
+from .schema import TFieldMeta, drop_nulls
+from .settings import PER_PAGE
+
+logger = logging.getLogger(__name__)
+DEALS = "Deals"
+# what a pipeline stage (`maps` item) should carry; Zoho documents them on the Deals Stage picklist values, and
+# its pipeline sample, OAS and SDK have no probability in `maps`
+STAGE_KEYS = ("probability", "forecast_type", "forecast_category")
+# per-module layout answers that mean "no layouts of this module", not "the table cannot be read" (a scope)
+MODULE_LAYOUTS_UNREADABLE = frozenset({"INVALID_MODULE", "NOT_SUPPORTED", "FEATURE_NOT_SUPPORTED", "NO_PERMISSION"})
+
+
+class SettingsReader:
+    """The settings reads of one run; a module's layouts are read once and shared (layouts and pipelines)."""
+
+    def __init__(self, client: ZohoClient, metadata: OrgMetadata, layout_modules: Sequence[str]) -> None:
+        """Args:
+        client: The run's Zoho client (every call passes the run's gate and ledger).
+        metadata: The run's metadata cache (Deals field metadata completes the pipeline stages).
+        layout_modules: Modules whose layouts `zoho_crm_layouts` holds (the run's modules).
+        """
+        self.client = client
+        self.metadata = metadata
+        self.layout_modules = list(layout_modules)
+        self._layouts = OnceEach()
+
+    def org(self) -> List[TDataItem]:
+        """`GET /org`: the organization (one row)."""
+        return self._rows("org", "org")
+
+    def roles(self) -> List[TDataItem]:
+        """`GET /settings/roles`: roles with the role each reports to."""
+        return self._rows("settings/roles", "roles")
+
+    def profiles(self) -> List[TDataItem]:
+        """`GET /settings/profiles`: permission profiles."""
+        return self._rows("settings/profiles", "profiles")
+
+    def territories(self) -> List[TDataItem]:
+        """`GET /settings/territories`, every page: territories with their parent and rules."""
+        pages = self.client.paginate(
+            "settings/territories", params={"per_page": PER_PAGE}, data_selector="territories"
+        )
+        return [drop_nulls(row) for page in pages for row in page]
+
+    def currencies(self) -> List[TDataItem]:
+        """`GET /org/currencies`: the org's currencies with their exchange rate to the home currency."""
+        return self._rows("org/currencies", "currencies")
+
+    def layouts(self) -> List[TDataItem]:
+        """`GET /settings/layouts?module=X` for each module of the run: one row per layout, with `module`.
+
+        A module Zoho has no layouts for is left out with a warning; a missing scope fails the table.
+        """
+        rows: List[TDataItem] = []
+        for module in self.layout_modules:
+            try:
+                layouts = self.module_layouts(module)
+            except ZohoApiError as ex:
+                if ex.code not in MODULE_LAYOUTS_UNREADABLE:
+                    raise
+                logger.warning("No layouts of %s in zoho_crm_layouts: Zoho answered %s", module, ex.code)
+                continue
+            rows.extend({**drop_nulls(layout), "module": module} for layout in layouts)
+        return rows
+
+    def pipelines(self) -> List[TDataItem]:
+        """`GET /settings/pipeline?layout_id=L` for each Deals layout: pipelines with their stages (`maps`).
+
+        Stages lacking probability, forecast type or category get them from the Deals `Stage` picklist values.
+        """
+        stages = stage_values(self.metadata.fields(DEALS))
+        rows: List[TDataItem] = []
+        for layout in self.module_layouts(DEALS):
+            params = {"layout_id": layout["id"]}
+            for pipeline in self.client.get_data("settings/pipeline", params=params, data_selector="pipeline"):
+                maps = [complete_stage(stage, stages) for stage in pipeline.get("maps") or []]
+                layout_ref = {"id": layout["id"], "name": layout.get("name")}
+                rows.append({**drop_nulls(pipeline), "layout": layout_ref, "maps": maps})
+        return rows
+
+    def module_layouts(self, module: str) -> List[Dict[str, Any]]:
+        """The layouts of one module, read once per run."""
+        return self._layouts.get(
+            module,
+            lambda: self.client.get_data(
+                "settings/layouts", module=module, params={"module": module}, data_selector="layouts"
+            ),
+        )
+
+    def _rows(self, path: str, root: str) -> List[TDataItem]:
+        return [drop_nulls(row) for row in self.client.get_data(path, data_selector=root)]
+
+
+def stage_values(deals_fields: Sequence[TFieldMeta]) -> Dict[str, Mapping[str, Any]]:
+    """The Deals `Stage` picklist values by id and by actual value (empty without field metadata)."""
+    stage = next((f for f in deals_fields if f.get("api_name") == "Stage"), None)
+    values: Dict[str, Mapping[str, Any]] = {}
+    for value in (stage or {}).get("pick_list_values") or []:
+        for key in ("id", "actual_value"):
+            if value.get(key):
+                values.setdefault(str(value[key]), value)
+    return values
+
+
+def complete_stage(stage: Mapping[str, Any], stages: Mapping[str, Mapping[str, Any]]) -> TDataItem:
+    """A pipeline stage with probability, forecast type and category, from the Stage picklist value it maps
+    (same id, else same actual value) where the pipeline answer lacks them."""
+    picklist: Optional[Mapping[str, Any]] = stages.get(str(stage.get("id"))) or stages.get(
+        str(stage.get("actual_value"))
+    )
+    row = drop_nulls(dict(stage))
+    for key in STAGE_KEYS:
+        if row.get(key) is None and picklist and picklist.get(key) is not None:
+            row[key] = picklist[key]
+    return row
