@@ -35,16 +35,17 @@ THistoryCache = Dict[str, Any]
 def history_modules(
     metadata: OrgMetadata, loaded: Sequence[str]
 ) -> "tuple[Dict[str, List[str]], Optional[THistoryCache]]":
-    """The history modules of each loaded module, and the cache to store when it changed (else None).
+    """The history modules of each loaded module, and the cache to store (None when there is nothing to keep).
 
-    Called while the source is built: the source state read here is what the pipeline holds locally.
+    Called while the source is built: the source state read here is what the pipeline holds locally. The cache is
+    stored on every run, not only when it changed: a run with `refresh="drop_sources"` wipes the source state
+    after this point, and storing an unchanged value does not change the state.
     """
     trackers = tracker_modules(metadata.modules())
     cached = remembered(_source_state())
     if not trackers and cached is None:
         return {}, None  # the org has no tracker module: nothing to read, nothing to remember
-    links, cache = find_history_modules(metadata, loaded, trackers, cached)
-    return links, (None if cache == cached else cache)
+    return find_history_modules(metadata, loaded, trackers, cached)
 
 
 def tracker_modules(available: Optional[Mapping[str, Mapping[str, Any]]]) -> List[str]:
