@@ -13,7 +13,8 @@ How it reads Zoho (API v7, https://www.zoho.com/crm/developer/docs/api/v7/):
 
 Credentials: create a Self Client in the Zoho API console of your data centre (https://api-console.zoho.com),
 generate a grant code with the scopes `ZohoCRM.modules.READ,ZohoCRM.settings.modules.READ,
-ZohoCRM.settings.fields.READ,ZohoCRM.users.READ`, exchange it for a refresh token
+ZohoCRM.settings.fields.READ,ZohoCRM.users.READ` (and, for the settings tables, `ZohoCRM.org.READ` and
+`ZohoCRM.settings.{roles,profiles,territories,currencies,layouts,pipeline}.READ`), exchange it for a refresh token
 (https://www.zoho.com/crm/developer/docs/api/v7/access-refresh.html) and put client_id, client_secret and
 refresh_token in `.dlt/secrets.toml` under `[sources.zoho_crm.credentials]`. The README walks through it.
 """

@@ -28,14 +28,15 @@ MODULE_LAYOUTS_UNREADABLE = frozenset({"INVALID_MODULE", "NOT_SUPPORTED", "FEATU
 
 
 class SettingsReader:
-    """The settings reads of one run; a module's layouts are read once and shared (layouts and pipelines)."""
+    """The settings reads of one run; a module's layouts are read once and shared (layouts and pipelines).
 
-    def __init__(self, client: ZohoClient, metadata: OrgMetadata, layout_modules: Sequence[str]) -> None:
-        """Args:
+    Args:
         client: The run's Zoho client (every call passes the run's gate and ledger).
         metadata: The run's metadata cache (Deals field metadata completes the pipeline stages).
         layout_modules: Modules whose layouts `zoho_crm_layouts` holds (the run's modules).
-        """
+    """
+
+    def __init__(self, client: ZohoClient, metadata: OrgMetadata, layout_modules: Sequence[str]) -> None:
         self.client = client
         self.metadata = metadata
         self.layout_modules = list(layout_modules)

@@ -33,6 +33,7 @@ DEFAULT_SETTINGS_REFRESH_HOURS = 24.0
 REFRESHED_AT = "refreshed_at"  # resource state: when the table was last refreshed (or skipped), ISO-8601 UTC
 ALL, NONE = "all", "none"
 SCOPE_ERRORS = frozenset({"OAUTH_SCOPE_MISMATCH"})
+LAYOUTS_SCOPE = "ZohoCRM.settings.layouts.READ"  # pipelines are read per Deals layout, so they need it too
 RUN_ERRORS = frozenset({"INVALID_TOKEN", "AUTHENTICATION_FAILURE"})  # the token, not the table: fail the run
 
 
@@ -60,11 +61,7 @@ SETTINGS_TABLES: Dict[str, SettingsTable] = {
             {"exchange_rate": {"name": "exchange_rate", "data_type": "decimal", "precision": 38, "scale": 9}},
         ),
         SettingsTable("zoho_crm_layouts", "ZohoCRM.settings.layouts.READ", SettingsReader.layouts),
-        SettingsTable(
-            "zoho_crm_pipelines",
-            "ZohoCRM.settings.pipeline.READ and ZohoCRM.settings.layouts.READ",
-            SettingsReader.pipelines,
-        ),
+        SettingsTable("zoho_crm_pipelines", "ZohoCRM.settings.pipeline.READ", SettingsReader.pipelines),
     )
 }
 
@@ -154,16 +151,21 @@ def org_cannot_answer(ex: ZohoApiError) -> bool:
     return ex.status_code != 429 and ex.status_code < 500 and ex.code not in RUN_ERRORS
 
 
+def _scope(table: SettingsTable, ex: ZohoApiError) -> str:
+    """The scope the refused call needed (the pipelines table reads layouts first)."""
+    return LAYOUTS_SCOPE if ex.endpoint.endswith("/settings/layouts") else table.scope
+
+
 def _reason(table: SettingsTable, ex: ZohoApiError) -> str:
     if ex.code in SCOPE_ERRORS:
-        return f"the Zoho token lacks the scope {table.scope} ({ex.code}); add it to the Self Client grant"
+        return f"the Zoho token lacks the scope {_scope(table, ex)} ({ex.code}); add it to the Self Client grant"
     return f"Zoho answered {ex.status_code} {ex.code} ({ex.zoho_message})"
 
 
 def _failure(table: SettingsTable, ex: ZohoApiError) -> str:
     if ex.code in SCOPE_ERRORS:
         return (
-            f"settings table {table.name} needs the OAuth scope {table.scope}: create a refresh token with it "
+            f"settings table {table.name} needs the OAuth scope {_scope(table, ex)}: create a refresh token with it "
             f"(README: Get a refresh token), or remove {table.name} from settings_tables"
         )
     return (

@@ -192,8 +192,15 @@ def test_a_missing_scope_skips_only_its_table_with_a_warning_naming_the_scope(
             "create a refresh token with it (README: Get a refresh token), or remove zoho_crm_currencies from "
             "settings_tables",
         ),
+        (
+            {"scopes": tuple(s for s in DEFAULT_SCOPES if s != "ZohoCRM.settings.layouts.READ")},
+            "zoho_crm_pipelines",
+            "error: settings table zoho_crm_pipelines needs the OAuth scope ZohoCRM.settings.layouts.READ: "
+            "create a refresh token with it (README: Get a refresh token), or remove zoho_crm_pipelines from "
+            "settings_tables",
+        ),
     ],
-    ids=["feature-off", "scope-missing"],
+    ids=["feature-off", "scope-missing", "pipelines-need-layouts-scope"],
 )
 def test_a_named_table_zoho_cannot_answer_fails_the_run_with_one_line(
     make_emulator, monkeypatch, tmp_path: Path, setting: Dict[str, Any], env: str, expected: str
