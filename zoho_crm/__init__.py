@@ -35,11 +35,13 @@ from .errors import ZohoConfigError, ZohoUnknownModuleError
 from .gate import ZohoGate
 from .history import history_modules, remember
 from .ledger import RunLedger
+from .listing import modified_record_ids
 from .metadata import OrgMetadata
-from .rest_reader import modified_record_ids, records_by_ids
+from .rest_reader import records_by_ids
 from .settings import (
     CURSOR_FIELD,
     DATA_CENTERS,
+    DEFAULT_BULK_THRESHOLD,
     DEFAULT_DATA_CENTER,
     DEFAULT_IDS_PER_REQUEST,
     DEFAULT_MAX_CONCURRENCY,
@@ -81,6 +83,8 @@ def zoho_crm_source(
     delete_mode: str = "hard",
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     max_retry_seconds: float = DEFAULT_MAX_RETRY_SECONDS,
+    bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
+    credit_budget: Optional[int] = None,
     settings_tables: Optional[Union[List[str], str]] = None,
     settings_refresh_hours: float = DEFAULT_SETTINGS_REFRESH_HOURS,
     ledger: Optional[RunLedger] = None,
@@ -103,6 +107,9 @@ def zoho_crm_source(
             Enterprise 20, Ultimate 25) minus what other integrations use.
         max_retry_seconds: Time one call may spend retrying 429s, server errors and dropped answers; then the run
             stops (429: exit 3, others: a failure).
+        bulk_threshold: A module's first load uses Bulk Read when it has more records than this (0: never).
+        credit_budget: Credits this run may spend; it stops before a call that would exceed them, with what it
+            fetched loaded (the next run continues). None: no budget.
         settings_tables: Settings tables to load (`zoho_crm_org`, `zoho_crm_roles`, `zoho_crm_profiles`,
             `zoho_crm_territories`, `zoho_crm_currencies`, `zoho_crm_layouts`, `zoho_crm_pipelines`), as a list or
             a comma-separated string, or "none"; default all. Tables named here fail the run when Zoho cannot
@@ -125,6 +132,12 @@ def zoho_crm_source(
         raise ZohoConfigError(f"max_concurrency must be 1 or more (your edition's limit), got {max_concurrency}")
     if float(max_retry_seconds) < 0:
         raise ZohoConfigError(f"max_retry_seconds must be 0 or more, got {max_retry_seconds}")
+    if int(bulk_threshold) < 0:
+        raise ZohoConfigError(f"bulk_threshold must be 0 (no Bulk Read) or more, got {bulk_threshold}")
+    if credit_budget is not None and int(credit_budget) < 1:
+        raise ZohoConfigError(f"credit_budget must be a positive number of credits, got {credit_budget}")
+    ledger = ledger if ledger is not None else RunLedger()
+    ledger.credit_budget = int(credit_budget) if credit_budget is not None else None
     names = parse_modules(modules)
     tables, tables_named = parse_settings_tables(settings_tables)
     if float(settings_refresh_hours) < 0:
@@ -135,7 +148,7 @@ def zoho_crm_source(
     gate = ZohoGate(
         int(max_concurrency),
         float(max_retry_seconds),
-        ledger if ledger is not None else RunLedger(),
+        ledger,
         backoff_base=float(runtime.request_backoff_factor),
         backoff_cap=float(runtime.request_max_retry_delay),
     )
@@ -159,11 +172,13 @@ def zoho_crm_source(
                 dlt.sources.incremental(CURSOR_FIELD, initial_value=start, on_cursor_value_missing="include"),
             )
             continue
-        yield from module_resources(metadata, module, start, int(ids_per_request), delete_mode)
+        yield from module_resources(metadata, module, start, int(ids_per_request), delete_mode, int(bulk_threshold))
         for tracker in history.get(module, []):
             if tracker not in wanted:  # not named by the user: skipped if unreadable, like the defaults
                 metadata.client.optional_modules.add(tracker)
-                yield from module_resources(metadata, tracker, start, int(ids_per_request), delete_mode)
+                yield from module_resources(
+                    metadata, tracker, start, int(ids_per_request), delete_mode, int(bulk_threshold)
+                )
     if history_cache is not None:
         yield remember(history_cache)
     reader = SettingsReader(metadata.client, metadata, [m for m in wanted if m != USERS])
@@ -181,7 +196,12 @@ def size_extract_pool(max_concurrency: int) -> None:
 
 
 def module_resources(
-    metadata: OrgMetadata, module: str, start: pendulum.DateTime, ids_per_request: int, delete_mode: str
+    metadata: OrgMetadata,
+    module: str,
+    start: pendulum.DateTime,
+    ids_per_request: int,
+    delete_mode: str,
+    bulk_threshold: int,
 ) -> Iterator[DltResource]:
     """The records resource of one module, and its deletion log (plus tombstones in hard mode)."""
     table = table_name(module)
@@ -190,13 +210,14 @@ def module_resources(
     tombstone_column = {DELETED_FLAG: {"data_type": "bool", "hard_delete": True, "nullable": True}}
     columns = {CURSOR_FIELD: {"dedup_sort": "desc"}, **(tombstone_column if delete_mode == "hard" else {})}
     ids = dlt.resource(modified_record_ids, name=f"{table}_ids", selected=False, primary_key="id")(
-        metadata.client,
+        metadata,
         module,
         ids_per_request,
+        bulk_threshold,
         # rows of the still-running second come without a cursor value: loaded, but not moving the cursor
         dlt.sources.incremental(CURSOR_FIELD, initial_value=start, on_cursor_value_missing="include"),
     )
-    yield ids | dlt.transformer(
+    records = ids | dlt.transformer(
         records_by_ids,
         name=table,
         write_disposition="merge",
@@ -204,6 +225,8 @@ def module_resources(
         parallelized=True,
         columns=columns,
     )(metadata, module)
+    metadata.client.gate.ledger.track_metrics(module, records.custom_metrics)  # calls and credits in the trace
+    yield records
 
     deletions = dlt.resource(deleted_records, name=f"{table}_deletions", selected=False, primary_key="id")(
         metadata.client, module, dlt.sources.incremental(DELETED_CURSOR, initial_value=start)

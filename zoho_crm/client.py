@@ -2,7 +2,7 @@
 
 import contextlib
 import functools
-from typing import Any, Dict, Iterator, List, Optional, Set
+from typing import IO, Any, Dict, Iterator, List, Optional, Set
 
 from dlt.sources.helpers.requests.session import DEFAULT_TIMEOUT
 from dlt.sources.helpers.rest_client import RESTClient
@@ -107,6 +107,24 @@ class ZohoClient:
             except IgnoreResponseException:
                 return []
         return list(response.json().get(data_selector) or [])
+
+    def post_json(self, url: str, body: Dict[str, Any], module: Optional[str] = None) -> Dict[str, Any]:
+        """POST a JSON body to a Zoho URL (`https://…/crm/bulk/v7/read`) and return the answer's JSON."""
+        with _connection_errors_as_user_errors(self.api_base_url):
+            response = self.rest.request(url, method="POST", json=body, hooks=self._hooks(module))
+        return dict(response.json())
+
+    def get_json(self, url: str, module: Optional[str] = None) -> Dict[str, Any]:
+        """GET a Zoho URL outside `/crm/v7` (a Bulk Read job) and return the answer's JSON."""
+        with _connection_errors_as_user_errors(self.api_base_url):
+            response = self.rest.get(url, hooks=self._hooks(module))
+        return dict(response.json())
+
+    def download(self, url: str, module: Optional[str] = None) -> IO[bytes]:
+        """GET a file (a Bulk Read result) into a temporary file, read inside the gate; the caller closes it."""
+        with _connection_errors_as_user_errors(self.api_base_url):
+            response = self.rest.session.get(url, auth=self.auth, stream=True, hooks=self._hooks(module))
+        return response.body_file  # type: ignore[attr-defined, no-any-return]
 
     def _hooks(self, module: Optional[str]) -> Dict[str, List[Any]]:
         return {"response": [functools.partial(_check_response, module=module)]}

@@ -22,6 +22,10 @@ DEFAULT_DATASET = "zoho_crm_data"  # not "zoho_crm": DuckDB names the catalog af
 TABLE_FORMATS = ("delta",)  # iceberg: dlt 1.31 merges it, but applies neither hard_delete nor child row removal
 
 
+# DuckDB's buffer memory for loads and merges; past it DuckDB spills to a temporary directory beside the file
+DUCKDB_GLOBAL_CONFIG = {"memory_limit": "256MB"}
+
+
 def pipeline_config(pipeline_name: str) -> PipelineConfiguration:
     """The pipeline settings dlt itself would resolve for `dlt.pipeline(pipeline_name)` (same sections)."""
     return resolve_configuration(
@@ -44,12 +48,22 @@ def resolve_destination(
         return str(name)
     configured: Any = dlt.config.get("destination.duckdb.credentials")
     if configured is None:
-        return dlt.destinations.duckdb(os.path.abspath(default_duckdb_file))
+        return duckdb_file(os.path.abspath(default_duckdb_file))
     database = configured.get("database") if isinstance(configured, dict) else _duckdb_database(configured)
     # a relative file path; not `:pipeline:`, `md:…` or another marker, which dlt places itself
     if isinstance(database, str) and database and ":" not in database and not os.path.isabs(database):
-        return dlt.destinations.duckdb(os.path.abspath(database))
+        return duckdb_file(os.path.abspath(database))
     return dlt.destinations.duckdb()  # dlt resolves the configured credentials and every other option
+
+
+def duckdb_file(path: str) -> TDestinationReferenceArg:
+    """DuckDB in `path`, with a memory limit for its merges (it spills to disk past it) unless the user set
+    `[destination.duckdb.credentials] global_config` (or pragmas) themselves: flat memory whatever the org's size."""
+    if dlt.config.get("destination.duckdb.credentials.global_config") or dlt.config.get(
+        "destination.duckdb.credentials.pragmas"
+    ):
+        return dlt.destinations.duckdb(path)
+    return dlt.destinations.duckdb(DuckDbCredentials(path, global_config=dict(DUCKDB_GLOBAL_CONFIG)))
 
 
 def resolve_dataset(pipeline_name: str, dataset: Optional[str]) -> str:

@@ -90,6 +90,27 @@ class ZohoThrottledError(ZohoCrmStoppedEarly):
         )
 
 
+class ZohoBudgetError(ZohoCrmStoppedEarly):
+    """A call would spend more than `credit_budget` (readers normally stop before that, between pages)."""
+
+    def __init__(self, budget: int, spent: int) -> None:
+        super().__init__(
+            f"stopped: the credit budget of {budget} is spent ({spent} credits used); nothing was lost, run again "
+            "to continue"
+        )
+
+
+class ZohoCreditBudgetReached(ZohoCrmStoppedEarly):
+    """The run stopped listing where `credit_budget` ran out; what it listed is loaded and committed."""
+
+    def __init__(self, budget: int, spent: int, modules: "list[str]") -> None:
+        where = f" ({', '.join(sorted(m for m in modules if m)) or 'org-wide calls'} not finished)"
+        super().__init__(
+            f"stopped: the credit budget of {budget} credits is reached ({spent} spent){where}; what was fetched "
+            "is loaded, nothing was lost, run again to continue"
+        )
+
+
 class ZohoNetworkError(Exception):
     """The connection to the Zoho CRM API kept failing for the whole retry budget of a call."""
 

@@ -18,9 +18,10 @@ What happens to an attempt:
 
 import contextlib
 import random
+import tempfile
 import threading
 import time
-from typing import Any, Callable, Iterator, Optional, Tuple
+from typing import IO, Any, Callable, Iterator, Optional, Tuple
 
 import orjson
 from dlt.sources.helpers.requests.session import Session
@@ -30,6 +31,7 @@ from requests.exceptions import ChunkedEncodingError, ConnectionError, ContentDe
 from requests.hooks import default_hooks, dispatch_hook
 
 from .errors import (
+    ZohoBudgetError,
     ZohoCrmStoppedEarly,
     ZohoDailyLimitError,
     ZohoInvalidResponseError,
@@ -40,6 +42,9 @@ from .ledger import RunLedger, TCallKey, classify_call
 from .settings import CONCURRENCY_WORDS, DAILY_LIMIT_WORDS, MAX_RETRY_WAIT_SECONDS, UNREACHABLE_ATTEMPTS
 
 CREDITS_REMAINING_HEADER = "X-API-CREDITS-REMAINING"
+BULK_DOWNLOAD_WAIT_SECONDS = 60.0
+SPOOL_MEMORY_BYTES = 8 << 20
+SPOOL_CHUNK_BYTES = 1 << 20
 TRANSIENT_ERRORS = (ConnectionError, Timeout, ChunkedEncodingError, ContentDecodingError)
 _UNPARSED = object()
 
@@ -122,6 +127,8 @@ class GateSession(Session):
 
         def transmit() -> Response:
             response = super(GateSession, self).send(wire, **kwargs)
+            if kwargs.get("stream") and response.status_code < 300:
+                response.body_file = spool_body(response)  # type: ignore[attr-defined]
             response.__class__ = ZohoResponse
             response.request = request
             response.connection = self  # a re-send (a new token after 401) passes the gate too
@@ -154,13 +161,19 @@ class ZohoGate:
         self._sleep = sleep
         self._clock = clock
 
+    def sleep(self, seconds: float) -> None:
+        """Wait (with the gate's clock, so tests can fake time)."""
+        self._sleep(seconds)
+
     def session(self, timeout: float) -> Session:
         """A session for dlt's `RESTClient` whose requests go through this gate."""
         return GateSession(self, timeout)
 
     def send(self, request: PreparedRequest, transmit: Callable[[], Response]) -> Response:
         """Run `transmit` (one attempt of `request`) under the concurrency limit until its answer is final."""
-        key = classify_call(request.method or "GET", request.url or "")
+        key = classify_call(request.method or "GET", request.url or "", request.body)
+        if not self.ledger.affordable(key[1]):
+            raise ZohoBudgetError(self.ledger.credit_budget or 0, self.ledger.credits_total())
         started = self._clock()
         attempt = 0
         while True:
@@ -180,21 +193,23 @@ class ZohoGate:
                 self.ledger.record_call(key, False)
                 self.stopped = ZohoDailyLimitError(_zoho_message(response))
                 raise self.stopped
-            if reason == "throttled":
+            if reason == "throttled" and key[1] != "bulk_download":  # downloads have their own per-minute limit
                 self.limit.throttled(epoch)
             if error is not None and not self.reached and attempt >= UNREACHABLE_ATTEMPTS:
                 raise error  # nothing got through yet: a wrong URL or no network, not worth ten minutes
             elapsed = self._clock() - started
-            wait = self._wait(attempt, response)
+            wait = self._wait(key, attempt, response)
             if elapsed + wait > self.max_retry_seconds:
                 return self._give_up(key, reason, elapsed, response, error)
             self.ledger.record_retry(reason)
             self._sleep(wait)
 
-    def _wait(self, attempt: int, response: Optional[Response]) -> float:
+    def _wait(self, key: TCallKey, attempt: int, response: Optional[Response]) -> float:
         retry_after = _retry_after(response)
         if retry_after is not None:
             return retry_after
+        if key[1] == "bulk_download" and response is not None and response.status_code == 429:
+            return BULK_DOWNLOAD_WAIT_SECONDS  # 10 downloads a minute: the next minute, whatever the attempt
         ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # "equal jitter": never a near-zero wait
 
@@ -232,12 +247,22 @@ def failure_reason(key: TCallKey, response: Optional[Response], error: Any) -> O
         return "throttled"
     if status >= 500:
         return "server_error"
-    if 200 <= status < 300 and response.content and key[1] != "bulk_download":
+    if 200 <= status < 300 and key[1] != "bulk_download" and response.content:
         try:
             response.json()
         except ValueError:
             return "invalid_json"
     return None
+
+
+def spool_body(response: Response) -> IO[bytes]:
+    """Read a streamed body into a temporary file (memory up to a few MB, then disk), inside the gate's slot so a
+    cut download is retried like any cut answer."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115 - the caller reads it later
+    for chunk in response.iter_content(SPOOL_CHUNK_BYTES):
+        spool.write(chunk)
+    spool.seek(0)
+    return spool  # type: ignore[return-value]
 
 
 def _zoho_message(response: Optional[Response]) -> str:

@@ -1,21 +1,27 @@
-"""The run's ledger: every Zoho CRM API call by module and kind, the credits it cost, retries and deletions.
+"""The run's ledger: every Zoho CRM API call by module and kind, the credits it cost, the credit budget, retries
+and deletions.
 
-Calls are classified from their URL, so the gate counts every call at one place whoever made it (listings,
-detail batches, metadata, deletions, users, Bulk Read). Credit costs come from `settings.CREDIT_COSTS`.
+Calls are classified from their URL (and a Bulk Read job's body), so the gate counts every call at one place
+whoever made it. Credit costs come from `settings.CREDIT_COSTS`. Readers reserve credits before the calls they
+commit to (a listing page reserves the detail calls its ids will need), so a run that hits `credit_budget` stops
+between pages with everything it listed fetched, never in the middle.
 """
 
+import json
 import threading
 from collections import Counter
-from typing import Dict, Optional, Tuple
+from typing import Any, Dict, MutableMapping, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 
 from .settings import API_VERSION, CREDIT_COSTS
 
 TCallKey = Tuple[str, str]  # (module or "", kind)
+METRICS_CALLS = "zoho_api_calls"
+METRICS_CREDITS = "zoho_api_credits"
 
 
-def classify_call(method: str, url: str) -> TCallKey:
-    """(module, kind) of a Zoho CRM API call from its method and URL.
+def classify_call(method: str, url: str, body: Any = None) -> TCallKey:
+    """(module, kind) of a Zoho CRM API call from its method, URL and (for Bulk Read jobs) JSON body.
 
     Kinds: list, detail (`?ids=`), record (`/{module}/{id}`), deleted, users, metadata (`/settings/…`, `/org…`),
     bulk_create, bulk_status, bulk_download.
@@ -24,7 +30,7 @@ def classify_call(method: str, url: str) -> TCallKey:
     path = [p for p in parts.path.split("/") if p]
     if path[:3] == ["crm", "bulk", API_VERSION]:
         if method.upper() == "POST":
-            return "", "bulk_create"
+            return _bulk_module(body), "bulk_create"
         return "", "bulk_download" if path[-1] == "result" else "bulk_status"
     rest = path[2:] if path[:2] == ["crm", API_VERSION] else path
     if not rest:
@@ -40,26 +46,72 @@ def classify_call(method: str, url: str) -> TCallKey:
     return module, "deleted" if rest[1] == "deleted" else "record"
 
 
-class RunLedger:
-    """Thread-safe counts for one run: calls and credits per (module, kind), retries per reason, tombstones per
-    table, and the last `X-API-CREDITS-REMAINING` Zoho reported."""
+def _bulk_module(body: Any) -> str:
+    try:
+        query = json.loads(body or b"{}").get("query") or {}
+    except (ValueError, AttributeError):
+        return ""
+    return str((query.get("module") or {}).get("api_name") or "")
 
-    def __init__(self) -> None:
+
+class RunLedger:
+    """Thread-safe counts for one run: calls and credits per (module, kind), the credit budget and reservations,
+    retries per reason, tombstones per table, and the last `X-API-CREDITS-REMAINING` Zoho reported."""
+
+    def __init__(self, credit_budget: Optional[int] = None) -> None:
         self._lock = threading.Lock()
+        self.credit_budget = credit_budget
         self.calls: Counter[TCallKey] = Counter()
         self.credits: Counter[TCallKey] = Counter()
         self.retries: Counter[str] = Counter()
         self.tombstones: Counter[str] = Counter()
         self.credits_remaining: Optional[int] = None
+        self.budget_stops: Counter[str] = Counter()  # readers that stopped early for the budget, by module
+        self._reserved = 0
+        self._metrics: Dict[str, MutableMapping[str, Any]] = {}  # module -> custom metrics of its dlt resource
 
     def record_call(self, key: TCallKey, charged: bool, credits_remaining: Optional[str] = None) -> None:
         """Count one answered call; `charged` when Zoho bills it (answers below 400)."""
+        cost = CREDIT_COSTS.get(key[1], 1) if charged else 0
         with self._lock:
             self.calls[key] += 1
-            if charged:
-                self.credits[key] += CREDIT_COSTS.get(key[1], 1)
+            if cost:
+                self.credits[key] += cost
+                self._reserved = max(0, self._reserved - cost)  # a reserved call consumes its reservation
             if credits_remaining is not None and credits_remaining.strip().isdigit():
                 self.credits_remaining = int(credits_remaining)
+            metrics = self._metrics.get(key[0])
+            if metrics is not None:
+                metrics[METRICS_CALLS] = _by_kind(self.calls, key[0])
+                metrics[METRICS_CREDITS] = _by_kind(self.credits, key[0])
+
+    def reserve(self, credits: int, module: str = "") -> bool:
+        """Set `credits` aside for calls about to be made; False (and noted) when the budget cannot cover them."""
+        with self._lock:
+            budget = self.credit_budget
+            if budget is not None and sum(self.credits.values()) + self._reserved + credits > budget:
+                self.budget_stops[module] += 1
+                return False
+            self._reserved += credits
+            return True
+
+    def release(self, credits: int) -> None:
+        """Give back a reservation that no call will use."""
+        with self._lock:
+            self._reserved = max(0, self._reserved - credits)
+
+    def affordable(self, kind: str) -> bool:
+        """True when one call of `kind` fits in what the budget has left (reservations included)."""
+        with self._lock:
+            if self.credit_budget is None:
+                return True
+            return sum(self.credits.values()) + CREDIT_COSTS.get(kind, 1) <= self.credit_budget
+
+    def track_metrics(self, module: str, metrics: MutableMapping[str, Any]) -> None:
+        """Keep calls and credits of `module` in `metrics` (a dlt resource's custom metrics, which dlt puts in the
+        extract trace: `pipeline.last_trace.last_extract_info`)."""
+        with self._lock:
+            self._metrics[module] = metrics
 
     def record_retry(self, reason: str) -> None:
         """Count one retried attempt (429, server error, dropped or truncated answer)."""
@@ -81,14 +133,23 @@ class RunLedger:
         with self._lock:
             return _by_kind(self.credits)
 
+    def credits_by_module(self) -> Dict[str, int]:
+        """Credits per module ("" for org-wide calls such as the module list)."""
+        with self._lock:
+            out: Counter[str] = Counter()
+            for (module, _), n in self.credits.items():
+                out[module] += n
+            return dict(out)
+
     def credits_total(self) -> int:
         """Credits this run spent."""
         with self._lock:
             return sum(self.credits.values())
 
 
-def _by_kind(counts: "Counter[TCallKey]") -> Dict[str, int]:
+def _by_kind(counts: "Counter[TCallKey]", module: Optional[str] = None) -> Dict[str, int]:
     out: Counter[str] = Counter()
-    for (_, kind), n in counts.items():
-        out[kind] += n
+    for (call_module, kind), n in counts.items():
+        if module is None or call_module == module:
+            out[kind] += n
     return dict(out)

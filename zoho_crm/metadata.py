@@ -2,7 +2,7 @@
 
 import logging
 import threading
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Set, TypeVar
 
 import dlt
 from dlt.common.schema.typing import TTableSchemaColumns
@@ -18,14 +18,12 @@ T = TypeVar("T")
 
 
 class ModuleHints(NamedTuple):
-    """Typed columns of a module table and of its subform child tables (by subform field API name), the fields
-    Zoho returns only when fetching records (subforms, line items, multi-select lookups), and the datetime
-    fields."""
+    """Typed columns of a module table and of its subform child tables (by subform field API name), and the
+    fields Zoho returns only when fetching records (subforms, line items, multi-select lookups)."""
 
     columns: TTableSchemaColumns
     nested: Dict[str, TResourceNestedHints]
     detail_only: Set[str]
-    timestamps: Tuple[str, ...]
 
 
 class OnceEach:
@@ -119,9 +117,7 @@ class OrgMetadata:
             if sub
         }
         detail_only = {str(f["api_name"]) for f in fields if f.get("data_type") in DETAIL_ONLY_TYPES}
-        columns = column_hints(fields)
-        timestamps = tuple(name for name, column in columns.items() if column.get("data_type") == "timestamp")
-        return ModuleHints(columns, nested, detail_only, timestamps)
+        return ModuleHints(column_hints(fields), nested, detail_only)
 
     def hints_to_send(self, module: str, extra: TTableSchemaColumns) -> Optional[TResourceHints]:
         """The hints a batch of `module` must carry: all of them the first time in the run, later only columns

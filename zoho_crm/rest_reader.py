@@ -1,18 +1,19 @@
 """The REST reader: list the ids modified since the cursor (`If-Modified-Since`), then fetch their records by ids.
 
-Both steps are dlt resources: the listing is incremental on `Modified_Time` (a parallel generator, so listings
-of all modules overlap), the detail fetch a parallel transformer making one `?ids=` call per batch.
+`rest_batches` is the listing behind each module's incremental id resource (`listing.py`); `records_by_ids` is
+the parallel transformer making one `?ids=` call per batch (or passing on records Bulk Read already converted).
 """
 
 import logging
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+from datetime import datetime
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple, TypeVar
 
-import dlt
-import pendulum
 from dlt.common.typing import TDataItem
 
+from .bulk_reader import BULK_RECORD
 from .client import ZohoClient
 from .errors import ZohoApiError
+from .ledger import RunLedger
 from .metadata import OrgMetadata
 from .records import shape_records
 from .settings import (
@@ -24,10 +25,10 @@ from .settings import (
     PER_PAGE,
     RESTART_LISTING_CODES,
 )
-from .streams import in_extract_pool, unless_unreadable
-from .timestamps import if_modified_since, server_second, to_utc
+from .timestamps import ONE_SECOND, if_modified_since, server_second, to_utc
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def module_params(client: ZohoClient, module: str) -> Dict[str, str]:
@@ -45,21 +46,10 @@ def rejected_optional_param(client: ZohoClient, ex: ZohoApiError) -> bool:
     return True
 
 
-def modified_record_ids(
-    client: ZohoClient,
-    module: str,
-    ids_per_request: int,
-    modified: dlt.sources.incremental[pendulum.DateTime] = dlt.sources.incremental(CURSOR_FIELD),
+def rest_batches(
+    client: ZohoClient, module: str, ids_per_request: int, since: datetime, reserve_details: bool = True
 ) -> Iterator[List[TDataItem]]:
-    """Yield batches of `{id, Modified_Time}` rows of records modified since the cursor, oldest first."""
-    batches = _modified_batches(client, module, ids_per_request, modified.start_value)
-    yield from in_extract_pool(unless_unreadable(client, module, batches))
-
-
-def _modified_batches(
-    client: ZohoClient, module: str, ids_per_request: int, since: pendulum.DateTime
-) -> Iterator[List[TDataItem]]:
-    """The listing behind `modified_record_ids`.
+    """Batches of `{id, Modified_Time}` rows of records modified since `since`, oldest first.
 
     `If-Modified-Since` is the cursor minus an overlap (Zoho's boundary inclusivity is undocumented); dlt's
     boundary dedup drops ids already loaded at the cursor. Rows in the second that was still running when the
@@ -67,29 +57,34 @@ def _modified_batches(
     move the cursor nor enter the dedup state: a record edited again within that second keeps its
     Modified_Time, and only this way does the next run fetch it again. Page-token chains that Zoho cuts
     (100,000 records, expired token) are restarted from the last Modified_Time seen.
+
+    Each page first reserves its credits (the list call and, with `reserve_details`, the detail calls of its ids):
+    when the run's credit budget cannot pay them the listing ends there, with everything listed so far fetched.
     """
+    ledger = client.gate.ledger
+    page_credits = 1 + (-(-PER_PAGE // ids_per_request) if reserve_details else 0)
     params = {
         "fields": LIST_FIELDS,
         "per_page": PER_PAGE,
         "sort_by": CURSOR_FIELD,
         "sort_order": "asc",
     }
-    incomplete_from: Optional[pendulum.DateTime] = None
-    last_seen: Optional[pendulum.DateTime] = None
+    incomplete_from: Optional[datetime] = None
+    last_seen: Optional[datetime] = None
     ids_at_last_seen: Set[str] = set()
-    resume: Optional[Tuple[pendulum.DateTime, Set[str]]] = None  # set when a cut chain is restarted
+    resume: Optional[Tuple[datetime, Set[str]]] = None  # set when a cut chain is restarted
     batch: List[TDataItem] = []
     while True:
         headers = if_modified_since(since)
         query = {**params, **module_params(client, module)}
         try:
-            for page in client.paginate(module, module=module, params=query, headers=headers):
+            for page in reserved_pages(ledger, module, page_credits, client.paginate(module, module, query, headers)):
                 page_second = server_second(page.response)
                 incomplete_from = incomplete_from or page_second
                 for row in page:
                     ts = to_utc(row[CURSOR_FIELD])
                     # a Modified_Time past Zoho's own clock is a clock mismatch, not a running second
-                    if incomplete_from and page_second and incomplete_from <= ts <= page_second.add(seconds=1):
+                    if incomplete_from and page_second and incomplete_from <= ts <= page_second + ONE_SECOND:
                         batch.append({"id": row["id"]})  # the second is not over: load it, list it again next run
                     elif resume and (ts < resume[0] or (ts == resume[0] and row["id"] in resume[1])):
                         continue  # yielded before the chain was restarted
@@ -114,11 +109,30 @@ def _modified_batches(
         yield batch
 
 
+def reserved_pages(ledger: RunLedger, module: str, credits: int, pages: Iterator[T]) -> Iterator[T]:
+    """Pass pages through while the credit budget can pay `credits` for each next one."""
+    while True:
+        if not ledger.reserve(credits, module):
+            pages.close()  # type: ignore[attr-defined]
+            return
+        try:
+            page = next(pages)
+        except StopIteration:
+            ledger.release(credits)
+            return
+        yield page
+
+
 def records_by_ids(batch: List[TDataItem], metadata: OrgMetadata, module: str) -> Any:
-    """Fetch the full records (subforms and line items included) of one batch of ids with one API call."""
-    detail_only = metadata.hints(module).detail_only
-    fetched = fetch_records(metadata, module, [row["id"] for row in batch])
-    return shape_records(metadata, module, with_detail_only_fields(metadata.client, module, detail_only, fetched))
+    """The full records (subforms and line items included) of one batch of listing rows: converted from Bulk Read
+    CSV when the rows carry them, else fetched with one `?ids=` call."""
+    records = [row[BULK_RECORD] for row in batch if BULK_RECORD in row]
+    ids = [row["id"] for row in batch if BULK_RECORD not in row]
+    if ids:
+        detail_only = metadata.hints(module).detail_only
+        fetched = fetch_records(metadata, module, ids)
+        records.extend(with_detail_only_fields(metadata.client, module, detail_only, fetched))
+    return shape_records(metadata, module, records)
 
 
 def with_detail_only_fields(

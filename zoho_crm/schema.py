@@ -2,7 +2,7 @@
 
 import logging
 import threading
-from typing import Any, Container, Dict, Iterable, List, Optional, Set
+from typing import Any, Dict, Iterable, List, Optional, Set
 
 from dlt.common.schema.typing import TColumnSchema, TTableSchemaColumns
 from dlt.common.typing import TDataItem
@@ -99,17 +99,17 @@ def _warn_once(data_type: str, field_name: str) -> None:
     )
 
 
-def drop_nulls(record: TDataItem, keep: Container[str] = ()) -> TDataItem:
-    """Remove null values, except top-level keys in `keep` (typed columns), recursively.
+def drop_nulls(record: TDataItem) -> TDataItem:
+    """Remove null values, recursively.
 
-    A null carries nothing a missing key does not, and dlt would only warn about untyped all-null columns
-    (null lookups, `$` UI state, empty line-item fields). Typed columns exist through their hints anyway.
-    Runs on every record: comprehensions, and no call for scalar values.
+    A null carries nothing a missing key does not: dlt drops nulls while normalizing (and would warn about
+    untyped all-null columns: null lookups, `$` UI state, empty line-item fields), and typed columns exist through
+    their hints anyway. Runs on every record: comprehensions, and no call for scalar values.
     """
     return {
         key: (_without_nulls(value) if type(value) in _CONTAINERS else value)
         for key, value in record.items()
-        if value is not None or key in keep
+        if value is not None
     }
 
 

@@ -145,3 +145,12 @@ UNREACHABLE_ATTEMPTS = 3
 # per-cause wording is unconfirmed (§8.4). A message naming only the 24-hour limit stops the run at once.
 DAILY_LIMIT_WORDS = ("24 hour", "24-hour", "per day", "daily")
 CONCURRENCY_WORDS = ("concurren",)
+
+# Bulk Read (zoho-crm-api.md §7): a job exports up to 200,000 records for 50 credits; first loads of modules
+# larger than `bulk_threshold` records use it (REST costs 15 credits per 1,000 records).
+DEFAULT_BULK_THRESHOLD = 10_000
+BULK_API_PATH = "/crm/bulk/v7/read"
+BULK_JOB_CREDITS = 50
+BULK_POLL_MAX_SECONDS = 30  # a job is polled with backoff from [runtime] request_backoff_factor up to this
+# Credits a module's first listing page sets aside for its field metadata (the module and up to two subforms).
+METADATA_RESERVE = 3

@@ -10,6 +10,7 @@ from requests import Response
 from .settings import IMS_OVERLAP_SECONDS
 
 EPOCH = pendulum.datetime(1970, 1, 1, tz="UTC")
+ONE_SECOND = timedelta(seconds=1)
 
 
 def to_utc(value: str) -> datetime:

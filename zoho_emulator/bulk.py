@@ -197,7 +197,7 @@ class BulkApi:
         elapsed = max(time.monotonic() - job.created_real, now - job.created)
         delay = self.config.bulk_delay
         if elapsed >= delay:
-            return "COMPLETED"
+            return "FAILURE" if job.module in self.config.bulk_failure_modules else "COMPLETED"
         return "IN PROGRESS" if elapsed >= delay / 2 else "ADDED"
 
     def _job(self, job_id: str) -> BulkJob:

@@ -215,3 +215,5 @@ class EmulatorConfig:
     """Records per Bulk Read result page (documented 200,000)."""
     bulk_download_per_minute: int = 10
     """Result downloads allowed per minute (documented 10 → 429)."""
+    bulk_failure_modules: set[str] = field(default_factory=set)
+    """Bulk Read jobs of these modules end in state FAILURE instead of COMPLETED (documented state, §7.2)."""

@@ -39,20 +39,23 @@ def scalar_columns(record: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
-def assert_table_mirrors(records: List[Dict[str, Any]], table: str, system_keys: bool = True) -> None:
+def assert_table_mirrors(
+    records: List[Dict[str, Any]], table: str, system_keys: bool = True, db: str = "zoho_crm.duckdb"
+) -> None:
     """Every emulator record is a row of `table` with equal values; no other rows exist.
 
-    `system_keys=False` skips Zoho's `$` keys (absent when records are read field by field).
+    `system_keys=False` skips Zoho's `$` keys (absent when records are read field by field or through Bulk Read).
     """
     columns = [
         row[0]
         for row in query(
             f"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}'"
-            " AND table_schema = 'zoho_crm_data'"
+            " AND table_schema = 'zoho_crm_data'",
+            db,
         )
     ]
     quoted = ", ".join(f'"{c}"' for c in columns)
-    rows = query(f"SELECT {quoted} FROM {table}")
+    rows = query(f"SELECT {quoted} FROM {table}", db)
     by_id = {row[columns.index("id")]: dict(zip(columns, row, strict=True)) for row in rows}
     expected_ids = {r["id"] for r in records}
     missing = {r["id"]: r.get("Modified_Time") for r in records if r["id"] not in by_id}

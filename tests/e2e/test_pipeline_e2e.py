@@ -66,6 +66,7 @@ def test_second_run_without_changes_makes_one_list_call_per_module_and_loads_not
     out = load(monkeypatch, emulator)
     assert list_calls(emulator) == {module: 1 for module in [*DEFAULT_MODULES, "DealHistory"]}  # + Deals' stage history
     assert emulator.stats()["calls"].get("detail", 0) == 0
+    assert emulator.stats()["calls"].get("fields_meta", 0) == 0  # no field metadata without changes
     assert "Loaded 0 rows" in out
 
 

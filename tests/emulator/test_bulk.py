@@ -113,3 +113,12 @@ def test_bulk_rejects_unknown_module_and_bad_criteria(api: Any) -> None:
     bad = {"module": {"api_name": "Leads"}, "criteria": {"field": {"api_name": "Modified_Time"},
                                                          "comparator": "contains", "value": "x"}}
     assert create(api, bad).json()["code"] == "FIELD_COMPARATOR_IN_CRITERIA_NOT_SUPPORTED"
+
+
+def test_jobs_of_a_failing_module_end_in_failure_and_cannot_be_downloaded(factory: Any) -> None:
+    _, api = factory(bulk_delay=0, bulk_failure_modules={"Leads"})
+    created = api.post("/crm/bulk/v7/read", {"query": {"module": {"api_name": "Leads"}}})
+    job_id = created.json()["data"][0]["details"]["id"]
+    status = api.get(f"/crm/bulk/v7/read/{job_id}").json()["data"][0]
+    assert status["state"] == "FAILURE" and "result" not in status
+    assert api.get(f"/crm/bulk/v7/read/{job_id}/result").status_code == 400
