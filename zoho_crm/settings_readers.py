@@ -5,10 +5,17 @@ Root keys and paths follow Zoho's v8 OAS under `/crm/v7` (the emulator serves th
 `/org/currencies` → `currencies`, `/settings/layouts?module=X` → `layouts`, `/settings/pipeline?layout_id=L` →
 `pipeline`. Each call costs one credit. Zoho's errors surface as `ZohoApiError`; `settings_tables` decides
 whether an error skips the table or fails the run.
+
+Credit budget: a table's refresh reserves the credits of its calls in the run's ledger before it starts (as the
+module readers reserve a page's calls) and gives back what it did not use; a call beyond that reserves its own,
+and when the budget cannot pay it `BudgetSpent` ends the table's read. So settings calls never push a run past
+`credit_budget`, and a refresh the budget cannot pay does not start (it is done on a later run).
 """
 
+import contextlib
 import logging
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+import threading
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
 from dlt.common.typing import TDataItem
 
@@ -27,8 +34,14 @@ STAGE_KEYS = ("probability", "forecast_type", "forecast_category")
 MODULE_LAYOUTS_UNREADABLE = frozenset({"INVALID_MODULE", "NOT_SUPPORTED", "FEATURE_NOT_SUPPORTED", "NO_PERMISSION"})
 
 
+class BudgetSpent(Exception):
+    """The run's credit budget cannot pay the next settings call (the ledger notes it; the run ends with exit 3)."""
+
+
 class SettingsReader:
     """The settings reads of one run; a module's layouts are read once and shared (layouts and pipelines).
+
+    Each table is read in one thread of dlt's extract pool (`reading` names it for the credit ledger).
 
     Args:
         client: The run's Zoho client (every call passes the run's gate and ledger).
@@ -41,6 +54,18 @@ class SettingsReader:
         self.metadata = metadata
         self.layout_modules = list(layout_modules)
         self._layouts = OnceEach()
+        self._table = threading.local()
+
+    @contextlib.contextmanager
+    def reading(self, table: str, prepaid: int) -> Iterator[None]:
+        """Read `table` in this thread with `prepaid` credits reserved for its calls; what the read does not use
+        is given back to the ledger when it ends."""
+        self._table.name, self._table.prepaid = table, prepaid
+        try:
+            yield
+        finally:
+            self.client.gate.ledger.release(self._table.prepaid)
+            self._table.name, self._table.prepaid = "", 0
 
     def org(self) -> List[TDataItem]:
         """`GET /org`: the organization (one row)."""
@@ -55,11 +80,16 @@ class SettingsReader:
         return self._rows("settings/profiles", "profiles")
 
     def territories(self) -> List[TDataItem]:
-        """`GET /settings/territories`, every page: territories with their parent and rules."""
-        pages = self.client.paginate(
-            "settings/territories", params={"per_page": PER_PAGE}, data_selector="territories"
-        )
-        return [drop_nulls(row) for page in pages for row in page]
+        """`GET /settings/territories`, page by page until a short page: territories with their parent and rules."""
+        rows: List[TDataItem] = []
+        page = 1
+        while True:
+            params = {"page": page, "per_page": PER_PAGE}
+            chunk = self._get("settings/territories", "territories", params=params)
+            rows.extend(drop_nulls(row) for row in chunk)
+            if len(chunk) < PER_PAGE:
+                return rows
+            page += 1
 
     def currencies(self) -> List[TDataItem]:
         """`GET /org/currencies`: the org's currencies with their exchange rate to the home currency."""
@@ -87,27 +117,51 @@ class SettingsReader:
 
         Stages lacking probability, forecast type or category get them from the Deals `Stage` picklist values.
         """
-        stages = stage_values(self.metadata.fields(DEALS))
         rows: List[TDataItem] = []
         for layout in self.module_layouts(DEALS):
             params = {"layout_id": layout["id"]}
-            for pipeline in self.client.get_data("settings/pipeline", params=params, data_selector="pipeline"):
-                maps = [complete_stage(stage, stages) for stage in pipeline.get("maps") or []]
+            for pipeline in map(drop_nulls, self._get("settings/pipeline", "pipeline", params=params)):
                 layout_ref = {"id": layout["id"], "name": layout.get("name")}
-                rows.append({**drop_nulls(pipeline), "layout": layout_ref, "maps": maps})
+                rows.append({**pipeline, "layout": layout_ref, "maps": pipeline.get("maps") or []})
+        if any(stage.get(key) is None for row in rows for stage in row["maps"] for key in STAGE_KEYS):
+            stages = stage_values(self._deals_fields())
+            for row in rows:
+                row["maps"] = [complete_stage(stage, stages) for stage in row["maps"]]
         return rows
 
     def module_layouts(self, module: str) -> List[Dict[str, Any]]:
         """The layouts of one module, read once per run."""
         return self._layouts.get(
-            module,
-            lambda: self.client.get_data(
-                "settings/layouts", module=module, params={"module": module}, data_selector="layouts"
-            ),
+            module, lambda: self._get("settings/layouts", "layouts", module=module, params={"module": module})
         )
 
     def _rows(self, path: str, root: str) -> List[TDataItem]:
-        return [drop_nulls(row) for row in self.client.get_data(path, data_selector=root)]
+        return [drop_nulls(row) for row in self._get(path, root)]
+
+    def _get(
+        self, path: str, root: str, module: Optional[str] = None, params: Optional[Dict[str, Any]] = None
+    ) -> List[Dict[str, Any]]:
+        """One settings call paid from the table's reservation (or a new one); the answer's charge consumes it,
+        and an error answer, which Zoho does not charge, gives it back."""
+        self._reserve_one(path)
+        try:
+            return self.client.get_data(path, module=module, params=params, data_selector=root)
+        except BaseException:
+            self.client.gate.ledger.release(1)
+            raise
+
+    def _deals_fields(self) -> List[TFieldMeta]:
+        """Deals field metadata through the run's cache: free when the Deals records already needed it."""
+        if not self.metadata.has_fields(DEALS):
+            self._reserve_one("settings/fields")
+        return self.metadata.fields(DEALS)
+
+    def _reserve_one(self, path: str) -> None:
+        prepaid = getattr(self._table, "prepaid", 0)
+        if prepaid > 0:
+            self._table.prepaid = prepaid - 1
+        elif not self.client.gate.ledger.reserve(1, getattr(self._table, "name", "")):
+            raise BudgetSpent(path)
 
 
 def stage_values(deals_fields: Sequence[TFieldMeta]) -> Dict[str, Mapping[str, Any]]:

@@ -25,7 +25,7 @@ from dlt.common.typing import TDataItem
 from dlt.sources import DltResource
 
 from .errors import ZohoApiError, ZohoConfigError, ZohoSettingsTableError
-from .settings_readers import SettingsReader
+from .settings_readers import BudgetSpent, SettingsReader
 from .streams import in_extract_pool
 
 logger = logging.getLogger(__name__)
@@ -38,12 +38,14 @@ RUN_ERRORS = frozenset({"INVALID_TOKEN", "AUTHENTICATION_FAILURE"})  # the token
 
 
 class SettingsTable(NamedTuple):
-    """A settings table: its name, the scope it needs, how it is read and its column hints."""
+    """A settings table: its name, the scope it needs, how it is read, its column hints and the calls a refresh
+    makes at least (the credit budget must cover them before it starts)."""
 
     name: str
     scope: str
     read: Callable[[SettingsReader], List[TDataItem]]
     columns: Optional[TTableSchemaColumns] = None
+    calls: Callable[[SettingsReader], int] = lambda reader: 1
 
 
 SETTINGS_TABLES: Dict[str, SettingsTable] = {
@@ -60,8 +62,18 @@ SETTINGS_TABLES: Dict[str, SettingsTable] = {
             # Zoho sends the rate as a string of 9 decimals ("0.012000000")
             {"exchange_rate": {"name": "exchange_rate", "data_type": "decimal", "precision": 38, "scale": 9}},
         ),
-        SettingsTable("zoho_crm_layouts", "ZohoCRM.settings.layouts.READ", SettingsReader.layouts),
-        SettingsTable("zoho_crm_pipelines", "ZohoCRM.settings.pipeline.READ", SettingsReader.pipelines),
+        SettingsTable(
+            "zoho_crm_layouts",
+            "ZohoCRM.settings.layouts.READ",
+            SettingsReader.layouts,
+            calls=lambda reader: max(1, len(reader.layout_modules)),
+        ),
+        SettingsTable(
+            "zoho_crm_pipelines",
+            "ZohoCRM.settings.pipeline.READ",
+            SettingsReader.pipelines,
+            calls=lambda reader: 2,  # the Deals layouts and one pipeline call (usually one Deals layout)
+        ),
     )
 }
 
@@ -120,8 +132,10 @@ def settings_table(
     if not refresh_due(state.get(REFRESHED_AT), refresh_hours):
         return
     started = pendulum.now("UTC")
-    yield from in_extract_pool(_replacing_rows(table, reader, named))
-    state[REFRESHED_AT] = started.isoformat()  # committed with the load package, like the cursors
+    done: List[bool] = []
+    yield from in_extract_pool(_replacing_rows(table, reader, named, done))
+    if done:  # refreshed, or skipped as a gap; not when the credit budget stopped it (then next run)
+        state[REFRESHED_AT] = started.isoformat()  # committed with the load package, like the cursors
 
 
 def refresh_due(refreshed_at: Optional[str], refresh_hours: float, now: Optional[pendulum.DateTime] = None) -> bool:
@@ -132,16 +146,24 @@ def refresh_due(refreshed_at: Optional[str], refresh_hours: float, now: Optional
     return age.total_seconds() >= refresh_hours * 3600
 
 
-def _replacing_rows(table: SettingsTable, reader: SettingsReader, named: bool) -> Iterator[TDataItem]:
+def _replacing_rows(table: SettingsTable, reader: SettingsReader, named: bool, done: List[bool]) -> Iterator[TDataItem]:
+    calls = table.calls(reader)
+    if not reader.client.gate.ledger.reserve(calls, table.name):
+        return  # the credit budget cannot pay this refresh: the ledger notes it, the run ends with exit 3
     try:
-        rows = table.read(reader)
+        with reader.reading(table.name, prepaid=calls):
+            rows = table.read(reader)
+    except BudgetSpent:
+        return
     except ZohoApiError as ex:
         if not org_cannot_answer(ex):
             raise
         if named:
             raise ZohoSettingsTableError(_failure(table, ex)) from None
         logger.warning("Skipped %s: %s", table.name, _reason(table, ex))
+        done.append(True)
         return
+    done.append(True)
     yield dlt.mark.with_hints(rows, dlt.mark.make_hints(write_disposition="replace"))
 
 
