@@ -13,6 +13,9 @@ yields nothing, which leaves the table alone.
 Gaps: a table loaded by default that the org cannot answer (a feature that is off, a missing scope or
 permission) is skipped with one warning and counted as refreshed, so it is asked again only after the interval;
 a table named in `settings_tables` fails the run with one line instead.
+
+Credit budget: a refresh reserves the credits of its calls before it starts; one the budget cannot pay is left to
+a later run (the table keeps its rows, the run ends with exit 3 naming it).
 """
 
 import logging
@@ -24,7 +27,7 @@ from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.common.typing import TDataItem
 from dlt.sources import DltResource
 
-from .errors import ZohoApiError, ZohoConfigError, ZohoSettingsTableError
+from .errors import ZohoApiError, ZohoConfigError, ZohoInvalidResponseError, ZohoSettingsTableError
 from .settings_readers import BudgetSpent, SettingsReader
 from .streams import in_extract_pool
 
@@ -168,8 +171,10 @@ def _replacing_rows(table: SettingsTable, reader: SettingsReader, named: bool, d
 
 
 def org_cannot_answer(ex: ZohoApiError) -> bool:
-    """An answer about this org or token (feature off, scope, permission), not throttling, outages or a bad
-    token: such a table can be skipped."""
+    """An answer about this org or token (feature off, scope, permission), not throttling, outages, broken answers
+    or a bad token: such a table can be skipped."""
+    if isinstance(ex, ZohoInvalidResponseError):
+        return False
     return ex.status_code != 429 and ex.status_code < 500 and ex.code not in RUN_ERRORS
 
 

@@ -243,16 +243,17 @@ def test_an_unknown_settings_table_is_a_one_line_error_before_any_call(emulator,
 
 def test_a_credit_budget_postpones_the_settings_tables_it_cannot_pay_to_a_later_run(make_emulator, monkeypatch) -> None:
     emu = make_emulator()
+    budget = 12  # the first run needs 14: Leads' first load, then the settings tables as far as the budget goes
     codes = []
     for _ in range(8):
         emu.reset_stats()
-        configure_env(monkeypatch, emu, CREDIT_BUDGET="8")
+        configure_env(monkeypatch, emu, CREDIT_BUDGET=str(budget))
         code, _, err = run_cli("--modules", "Leads")
         codes.append(code)
-        assert emu.stats()["credits_total"] <= 8  # settings calls never push a run past the budget
+        assert emu.stats()["credits_total"] <= budget  # settings calls never push a run past the budget
         if code == 0:
             break
-        assert code == 3 and "credit budget of 8 credits is reached" in err, err
-    assert codes[-1] == 0 and codes.count(3) >= 1, codes
+        assert code == 3 and f"credit budget of {budget} credits is reached" in err and "zoho_crm_" in err, err
+    assert codes[-1] == 0 and codes[0] == 3, codes
     assert set(SETTINGS_TABLES) <= tables()
     assert pipeline_stages()["Renewals"][0][2] == STAGE_BY_NAME["Qualification"].probability
