@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 from dlt.common.typing import TDataItem
 
 from .client import ZohoClient
-from .errors import ZohoApiError
+from .errors import ZohoApiError, ZohoBudgetError
 from .metadata import OnceEach, OrgMetadata
 from .schema import TFieldMeta, drop_nulls
 from .settings import PER_PAGE
@@ -144,10 +144,18 @@ class SettingsReader:
         """One settings call paid from the table's reservation (or a new one); the answer's charge consumes it,
         and an error answer, which Zoho does not charge, gives it back."""
         self._reserve_one(path)
+        ledger = self.client.gate.ledger
         try:
             return self.client.get_data(path, module=module, params=params, data_selector=root)
+        except ZohoBudgetError:
+            # the gate refused the call: a call nobody reserved took the credit; leave the table to a later run,
+            # noted for the run's exit code (this reservation cannot fit either)
+            ledger.release(1)
+            if ledger.reserve(1, getattr(self._table, "name", "")):
+                ledger.release(1)
+            raise BudgetSpent(path) from None
         except BaseException:
-            self.client.gate.ledger.release(1)
+            ledger.release(1)
             raise
 
     def _deals_fields(self) -> List[TFieldMeta]:

@@ -139,7 +139,9 @@ def test_credit_budget_stops_runs_early_and_repeated_runs_converge(make_emulator
     codes = []
     for _ in range(15):
         emu.reset_stats()
-        code, _, err = load(monkeypatch, tmp_path, emu, "db", "--modules", ",".join(modules), credit_budget="25")
+        code, _, err = load(
+            monkeypatch, tmp_path, emu, "db", "--modules", ",".join(modules), credit_budget="25", settings_tables="none"
+        )
         codes.append(code)
         assert emu.stats()["credits_total"] <= 25  # never more than the budget, token calls aside
         if code == 0:
