@@ -11,12 +11,10 @@ import time
 from typing import Any, Dict, List, Optional
 
 import dlt
-from dlt.common.configuration.exceptions import ConfigFieldMissingException
-from dlt.common.destination.exceptions import UnknownDestinationModule
-from dlt.common.exceptions import MissingDependencyException
-from dlt.common.pipeline import LoadInfo
+from dlt.common.pipeline import LoadInfo, get_dlt_pipelines_dir
 
 from zoho_crm import RunLedger, lakehouse, resolve_urls, zoho_crm_source
+from zoho_crm.demo import DEMO_PIPELINE_NAME
 from zoho_crm.destination import (
     DEFAULT_DATASET,
     TABLE_FORMATS,
@@ -24,24 +22,16 @@ from zoho_crm.destination import (
     resolve_destination,
     resolve_table_format,
 )
-from zoho_crm.errors import ZohoCreditBudgetReached, ZohoCrmStoppedEarly, ZohoCrmUserError
+from zoho_crm.errors import ZohoCreditBudgetReached
+from zoho_crm.runner import EXIT_DONE, PipelineRunLock, describe_failure, failure_report
+from zoho_crm.runner.pending import finish_pending_loads
+from zoho_crm.runner.reset import reset_modules
 from zoho_crm.settings import DEFAULT_DATA_CENTER, TABLE_PREFIX
 
 PIPELINE_NAME = "zoho_crm"  # `dlt deploy` reads the literal in build_pipeline(); keep both the same
 ORG_STATE_KEY = "zoho_crm_api_base_url"  # local pipeline state: which Zoho API the tables mirror
 DUCKDB_FILE = "zoho_crm.duckdb"
 WRITER_DEFAULTS = {"data_writer.disable_compression": True, "data_writer.buffer_max_items": 1000}
-MISSING_DESTINATION_CONFIG = (
-    "missing destination configuration {spec} ({keys}): put it in .dlt/secrets.toml, e.g. [destination.postgres] "
-    'credentials = "postgresql://user:password@host:5432/db", or set DESTINATION__POSTGRES__CREDENTIALS'
-)
-DESTINATIONS = "duckdb, postgres, bigquery, snowflake, motherduck, redshift, mssql, databricks, filesystem, …"
-MISSING_CREDENTIALS = (
-    "missing Zoho credentials ({keys}): put client_id, client_secret and refresh_token under "
-    "[sources.zoho_crm.credentials] in .dlt/secrets.toml, or set SOURCES__ZOHO_CRM__CREDENTIALS__CLIENT_ID, "
-    "…__CLIENT_SECRET and …__REFRESH_TOKEN (README: 'Get a refresh token'); no Zoho account at hand? "
-    "try `python zoho_crm_pipeline.py --demo`"
-)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -63,9 +53,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         choices=TABLE_FORMATS,
         help="open table format for --destination filesystem: merged tables with deletions applied",
     )
-    parser.add_argument("--full-refresh", action="store_true", help="drop the source's tables and state, reload all")
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="drop the tables and cursors of the --modules named (else of every module) and reload them",
+    )
     parser.add_argument("--progress", choices=["log", "tqdm", "enlighten", "alive_progress"], help="progress display")
     parser.add_argument("--demo", action="store_true", help="run against a local Zoho emulator (no account needed)")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="on failure, print the full exception chain too (as RUNTIME__LOG_LEVEL=INFO does)",
+    )
     return parser.parse_args(argv)
 
 
@@ -94,7 +93,10 @@ def run(
     if table_format:
         lakehouse.prepare_source(source)
     api_base_url = configured_api_base_url(kwargs)
-    refresh = args.full_refresh or org_changed(pipeline, api_base_url)
+    refresh = org_changed(pipeline, api_base_url) or (args.full_refresh and not named_modules(args.modules))
+    finish_pending_loads(pipeline)  # what a killed or failed run left goes first; then this run fetches anew
+    if args.full_refresh and not refresh:
+        reset_modules(pipeline, named_modules(args.modules))  # only the named modules: the others stay as they are
     formats = pipeline.destination.capabilities().supported_loader_file_formats
     info = pipeline.run(
         source,
@@ -110,6 +112,12 @@ def run(
     if ledger.budget_stops:
         raise ZohoCreditBudgetReached(ledger.credit_budget or 0, ledger.credits_total(), list(ledger.budget_stops))
     return info
+
+
+def named_modules(modules: Optional[str]) -> List[str]:
+    """Module names given with --modules (none for the defaults or `all`)."""
+    names = [m.strip() for m in (modules or "").split(",") if m.strip()]
+    return [] if [n.lower() for n in names] == ["all"] else names
 
 
 def writer_defaults() -> None:
@@ -187,75 +195,67 @@ def run_demo(args: argparse.Namespace) -> None:
     print_queries(pipeline, DEMO_QUERIES)
 
 
-def user_error(exc: BaseException) -> Optional[str]:
-    """The one-line message for an error the user can fix, found anywhere in the exception chain."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, ZohoCrmUserError):
-            return str(exc)
-        if isinstance(exc, ConfigFieldMissingException):
-            if "zoho" in exc.spec_name.lower():
-                return MISSING_CREDENTIALS.format(keys=", ".join(exc.fields))
-            return MISSING_DESTINATION_CONFIG.format(spec=exc.spec_name, keys=", ".join(exc.fields))
-        if isinstance(exc, UnknownDestinationModule):
-            return f"unknown destination {exc.ref!r}: use a dlt destination name ({DESTINATIONS})"
-        if isinstance(exc, MissingDependencyException):
-            return f'{str(exc).splitlines()[0].strip()} (e.g. pip install "dlt[postgres]")'
-        exc = exc.__cause__ or exc.__context__ or getattr(exc, "exception", None)
-    return None
-
-
-def root_cause(exc: BaseException) -> BaseException:
-    """The innermost exception of a chain (dlt wraps resource errors in PipelineStepFailed and friends)."""
-    seen = {id(exc)}
-    while True:
-        inner = exc.__cause__ or getattr(exc, "exception", None) or exc.__context__
-        if inner is None or id(inner) in seen:
-            return exc
-        seen.add(id(inner))
-        exc = inner
-
-
-def stopped_early(exc: BaseException) -> Optional[str]:
-    """The one line of a run that stopped early with nothing lost (exit code 3), found in the exception chain."""
-    seen = set()
-    current: Optional[BaseException] = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ZohoCrmStoppedEarly):
-            return str(current)
-        current = current.__cause__ or current.__context__ or getattr(current, "exception", None)
-    return None
-
-
 def main(argv: Optional[List[str]] = None) -> int:
-    """Entry point: 0 on success, 2 on a user-fixable error, 3 when stopped early with nothing lost, 1 otherwise."""
+    """Entry point: 0 done, 1 failed, 2 fix your configuration, 3 stopped early with nothing lost (run again).
+
+    Every failure prints one line on stderr naming its cause (`--verbose` adds the full exception chain before
+    it). One run per pipeline at a time: a second run exits at once with code 3, before any Zoho call.
+    """
     args = parse_args(argv)
-    source_logger = logging.getLogger("zoho_crm")
-    if not source_logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("warning: %(message)s"))
-        source_logger.addHandler(handler)
-        source_logger.setLevel(logging.WARNING)
+    verbose = args.verbose or _log_level_is_verbose()
+    _configure_logging(verbose)
+    name = DEMO_PIPELINE_NAME if args.demo else PIPELINE_NAME
     try:
-        run_demo(args) if args.demo else run(args)
+        with PipelineRunLock(name, get_dlt_pipelines_dir()) as lock:
+            if lock.previous:
+                print(
+                    f"warning: the previous run of pipeline {name} (pid {lock.previous.get('pid')}, started "
+                    f"{lock.previous.get('started')}) did not finish: this run takes over",
+                    file=sys.stderr,
+                )
+            run_demo(args) if args.demo else run(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        stopped = stopped_early(exc)
-        if stopped:
-            print(stopped, file=sys.stderr)
-            return 3
-        message = user_error(exc)
-        if message:
-            print(f"error: {message}", file=sys.stderr)
-            return 2
-        cause = root_cause(exc)
-        print(f"error: {type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}", file=sys.stderr)
-        return 1
-    return 0
+        failure = describe_failure(exc)
+        if verbose:
+            print(failure_report(exc), file=sys.stderr)
+        print(failure.line, file=sys.stderr)
+        return failure.exit_code
+    return EXIT_DONE
+
+
+def _log_level_is_verbose() -> bool:
+    level = dlt.config.get("runtime.log_level", str)
+    return str(level or "").upper() in ("INFO", "DEBUG")
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Source and runner messages on stderr as `warning: …` lines (`info: …` too with --verbose)."""
+    source_logger = logging.getLogger("zoho_crm")
+    if not source_logger.handlers:
+        handler = _StderrHandler()
+        handler.setFormatter(_LowerLevelFormatter("%(levelname)s: %(message)s"))
+        source_logger.addHandler(handler)
+    source_logger.setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time (callers and tests may redirect it between runs)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+class _LowerLevelFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace(record.levelname, record.levelname.lower(), 1)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ class RunResult:
     peak_rss_mb: float
     calls: Dict[str, int]
     peak_concurrency: int
+    emulator_cpu: float = 0.0
     step_rss_mb: Dict[str, float] = field(default_factory=dict)
     step_seconds: Dict[str, float] = field(default_factory=dict)
     stdout: str = ""
@@ -47,7 +48,8 @@ class RunResult:
         calls = ", ".join(f"{k} {v}" for k, v in sorted(self.calls.items()) if k != "token")
         return (
             f"{label:<34} rc={self.code} wall {self.wall:6.1f} s  cpu {self.cpu:6.1f} s{per}  peak RSS "
-            f"{self.peak_rss_mb:5.0f} MB [{steps}]  in flight max {self.peak_concurrency}  calls: {calls}"
+            f"{self.peak_rss_mb:5.0f} MB [{steps}]  in flight max {self.peak_concurrency}  emulator cpu "
+            f"{self.emulator_cpu:.1f} s  calls: {calls}"
         )
 
 
@@ -89,7 +91,7 @@ def run_cli(checkout: Path, emu: ZohoEmulator, work: Path, args: List[str], env:
     work.mkdir(parents=True, exist_ok=True)
     emu.reset_stats()
     samples: List[Tuple[float, float]] = []
-    started = time.time()
+    started, own_cpu = time.time(), time.process_time()
     proc = subprocess.Popen(
         [sys.executable, str(checkout / "zoho_crm_pipeline.py"), *args],
         cwd=work,
@@ -129,6 +131,7 @@ def run_cli(checkout: Path, emu: ZohoEmulator, work: Path, args: List[str], env:
         usage.ru_maxrss / 1024,
         dict(stats["calls"]),
         int(stats["peak_concurrency"]),
+        time.process_time() - own_cpu,
         step_rss,
         {name: end - begin for name, (begin, end) in steps.items()},
         "".join(output["out"]),

@@ -220,7 +220,7 @@ class ZohoGate:
             self.stopped = ZohoThrottledError(elapsed)
             raise self.stopped
         if response is None:
-            raise ZohoNetworkError(key[0], elapsed, error)
+            raise ZohoNetworkError(key[0], elapsed, error) from error
         if reason == "invalid_json":
             raise ZohoInvalidResponseError(response, key[0] or None)
         self.ledger.record_call(key, False)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import secrets
+import tempfile
 import threading
 import time
 import zipfile
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from .store import OrgStore
 
 BULK_ID_BASE = ID_BASE + 900_000_000
+PREPARE_WAIT_SECONDS = 2.0  # a status call after the delay waits this long for a small export to be written
 DATE_COMPARATORS = ("equal", "not_equal", "in", "not_in", "between", "not_between", "greater_than", "greater_equal",
                     "less_than", "less_equal")
 OTHER_COMPARATORS = ("equal", "not_equal", "in", "not_in", "greater_than", "greater_equal", "less_than",
@@ -49,6 +52,9 @@ class BulkJob:
     created: float
     created_real: float
     user: int
+    archive: str | None = None
+    """Path of the prepared zip once the export is written (Zoho prepares the file while the job runs)."""
+    ready: threading.Event = field(default_factory=threading.Event)
 
 
 class BulkApi:
@@ -58,6 +64,7 @@ class BulkApi:
         self.store = store
         self.config = store.config
         self.jobs: dict[str, BulkJob] = {}
+        self._files = tempfile.TemporaryDirectory(prefix="zoho-emulator-bulk-")  # removed with the emulator
         self.page_tokens: dict[str, tuple[str, list[str], dict[str, Any] | None, int]] = {}
         self._downloads: deque[float] = deque()
         self._lock = threading.Lock()
@@ -189,6 +196,7 @@ class BulkApi:
         job = BulkJob(job_id, mdef.api_name, fields, criteria, page, chunk, more, token, now, time.monotonic(), 0)
         with self._lock:
             self.jobs[job_id] = job
+        threading.Thread(target=self._prepare, args=(job,), name=f"bulk-{job_id}", daemon=True).start()
         return job
 
     # --- status ----------------------------------------------------------------------------------------------------
@@ -196,7 +204,8 @@ class BulkApi:
         """ADDED → IN PROGRESS → COMPLETED after bulk_delay (real or emulator time, whichever ran further)."""
         elapsed = max(time.monotonic() - job.created_real, now - job.created)
         delay = self.config.bulk_delay
-        if elapsed >= delay:
+        # a big export is still being written when the delay is over: IN PROGRESS until the file is ready
+        if elapsed >= delay and job.ready.wait(timeout=PREPARE_WAIT_SECONDS):
             return "FAILURE" if job.module in self.config.bulk_failure_modules else "COMPLETED"
         return "IN PROGRESS" if elapsed >= delay / 2 else "ADDED"
 
@@ -235,27 +244,31 @@ class BulkApi:
             if len(self._downloads) >= self.config.bulk_download_per_minute:
                 raise too_many_requests("Bulk Read download limit per minute exceeded")
             self._downloads.append(req.now)
-        payload = self._zip(job)
+        with open(str(job.archive), "rb") as f:
+            payload = f.read()
         return 200, payload, {"Content-Type": "application/zip",
                               "Content-Disposition": f'attachment; filename="{job.id}.zip"'}
 
-    def _zip(self, job: BulkJob) -> bytes:
+    def _prepare(self, job: BulkJob) -> None:
+        """Write the job's zip (`{id}.csv` inside) to a file, streamed: the values of the snapshot's records now."""
         mdef = self.store.mdefs[job.module]
         columns = job.fields or [f.api_name for f in mdef.fields if not f.detail_only]
         columns = ["id"] + [c for c in columns if c != "id"]
         ms = self.store.module(job.module)
-        text = io.StringIO()
-        writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(columns)
-        for rid in job.ids:
-            st = ms.by_id.get(rid)
-            if st is None:
-                continue
-            writer.writerow([self._cell(mdef, st, c) for c in columns])
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr(f"{job.id}.csv", text.getvalue())
-        return buf.getvalue()
+        path = os.path.join(self._files.name, f"{job.id}.zip")
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf, zf.open(f"{job.id}.csv", "w") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            writer = csv.writer(text, lineterminator="\n")
+            writer.writerow(columns)
+            for rid in job.ids:
+                st = ms.by_id.get(rid)
+                if st is None:
+                    continue
+                writer.writerow([self._cell(mdef, st, c) for c in columns])
+            text.flush()
+            text.detach()
+        job.archive = path
+        job.ready.set()
 
     def _cell(self, mdef: ModuleDef, st: Any, column: str) -> str:
         if column == "id":

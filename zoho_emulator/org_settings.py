@@ -7,7 +7,7 @@ Territories → territories, Tag → tags), so the settings endpoints and the re
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Stage(NamedTuple):
@@ -110,24 +110,24 @@ TAGS_ALLOWED = 100
 """``info.allowed_count`` of Get Tags (UNCONFIRMED value)."""
 
 
+def _by_share(items: Any, share_draw: int, default: Any) -> Any:
+    """The item whose cumulative `share` range holds a draw in [0, 100), else `default`."""
+    acc = 0
+    for item in items:
+        acc += item.share
+        if share_draw < acc:
+            return item
+    return default
+
+
 def currency_for(share_draw: int) -> Currency:
     """The active currency a record falls in for a draw in [0, 100)."""
-    acc = 0
-    for c in CURRENCIES:
-        acc += c.share
-        if share_draw < acc:
-            return c
-    return CURRENCY_BY_CODE[HOME_CURRENCY]
+    return _by_share(CURRENCIES, share_draw, CURRENCY_BY_CODE[HOME_CURRENCY])  # type: ignore[no-any-return]
 
 
 def pipeline_for(share_draw: int) -> Pipeline:
     """The pipeline a deal falls in for a draw in [0, 100)."""
-    acc = 0
-    for p in PIPELINES:
-        acc += p.share
-        if share_draw < acc:
-            return p
-    return PIPELINES[0]
+    return _by_share(PIPELINES, share_draw, PIPELINES[0])  # type: ignore[no-any-return]
 
 
 def stage_path(current: str, draw: int, stages: tuple[str, ...] = STAGES) -> list[str]:

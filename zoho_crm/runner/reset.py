@@ -1,0 +1,22 @@
+"""Reset named modules only: `--full-refresh --modules X` reloads X and leaves every other module alone."""
+
+from typing import List
+
+import dlt
+from dlt.pipeline.helpers import pipeline_drop
+
+from zoho_crm import table_name
+
+
+def reset_modules(pipeline: dlt.Pipeline, modules: List[str]) -> None:
+    """Drop the tables and cursors of `modules` (their records, listing and deletion cursors, tombstones).
+
+    dlt's `refresh="drop_sources"` would drop every module of the source, and `drop_resources` would also drop
+    `zoho_crm_deleted_records`, which every module shares; so the module's own resources are dropped by name.
+    The deletion log keeps its rows: the module's deletions are listed again from the start and merged on
+    (module, id).
+    """
+    if not pipeline.default_schema_name:  # never ran: nothing to reset
+        return
+    patterns = [f"re:^{table_name(m)}(_ids|_deletions|_tombstones)?$" for m in modules]
+    pipeline_drop(pipeline, resources=patterns)()
