@@ -26,6 +26,7 @@ from .metadata import OrgMetadata
 from .schema import TFieldMeta
 from .settings import USERS
 
+SOURCE_NAME = "zoho_crm"  # the name of the @dlt.source (its state lives under it)
 FIELD_TRACKER_TYPE = "field_tracker"  # generated_type of tracker modules (Zoho's v7 modules sample)
 STATE_KEY = "history_modules"  # source state: {"trackers": [...], "checked": {module: [its trackers]}}
 TRACKER_LINKS_RESOURCE = "zoho_crm_history_modules"
@@ -94,6 +95,15 @@ def remembered(state: Mapping[str, Any]) -> Optional[THistoryCache]:
     """The cache an earlier run stored in the source state (read when the source is built), if any."""
     value = state.get(STATE_KEY)
     return value if isinstance(value, dict) else None
+
+
+def with_history_modules(pipeline: dlt.Pipeline, modules: Sequence[str]) -> List[str]:
+    """`modules` and the history modules an earlier run loaded with them (DealHistory with Deals), from the
+    pipeline's state: resetting a module resets its stage history too."""
+    cache = remembered((pipeline.state.get("sources") or {}).get(SOURCE_NAME) or {}) or {}
+    checked: Mapping[str, List[str]] = cache.get("checked") or {}
+    history = [t for m in modules for t in checked.get(m, []) if t not in modules]
+    return [*modules, *dict.fromkeys(history)]
 
 
 def remember(cache: THistoryCache) -> DltResource:

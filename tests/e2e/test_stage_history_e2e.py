@@ -106,3 +106,13 @@ def test_a_stage_history_the_profile_cannot_read_is_skipped_with_a_warning(make_
     load(monkeypatch, emu, "--modules", "Deals")
     assert "Skipped DealHistory: Zoho answered NO_PERMISSION" in caplog.text
     assert table_count("zoho_crm_deals") == emu.count("Deals") and HISTORY not in tables()
+
+
+def test_resetting_deals_reloads_its_stage_history_too(emulator, monkeypatch) -> None:
+    load(monkeypatch, emulator, "--modules", "Leads,Deals")
+    emulator.reset_stats()
+    load(monkeypatch, emulator, "--modules", "Deals", "--full-refresh")
+    lists = [r for r in emulator.requests if r["kind"] == "list"]
+    assert sorted(r["path"].split("/")[3] for r in lists) == ["DealHistory", "Deals"]
+    assert all("If-Modified-Since" not in r["headers"] for r in lists)  # both listed from the start
+    assert_table_mirrors(emulator.records("DealHistory"), HISTORY)
