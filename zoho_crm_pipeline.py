@@ -23,6 +23,7 @@ from zoho_crm.destination import (
     resolve_table_format,
 )
 from zoho_crm.errors import ZohoCreditBudgetReached
+from zoho_crm.history import with_history_modules
 from zoho_crm.runner import EXIT_DONE, PipelineRunLock, describe_failure, failure_report
 from zoho_crm.runner.pending import finish_pending_loads
 from zoho_crm.runner.reset import reset_modules
@@ -100,7 +101,8 @@ def run(
     refresh = org_changed(pipeline, api_base_url) or (args.full_refresh and not named_modules(args.modules))
     finish_pending_loads(pipeline)  # what a killed or failed run left goes first; then this run fetches anew
     if args.full_refresh and not refresh:
-        reset_modules(pipeline, named_modules(args.modules))  # only the named modules: the others stay as they are
+        # only the named modules (and their stage history): the others stay as they are
+        reset_modules(pipeline, with_history_modules(pipeline, named_modules(args.modules)))
     formats = pipeline.destination.capabilities().supported_loader_file_formats
     info = pipeline.run(
         source,

@@ -6,11 +6,15 @@ How it reads Zoho (API v7, https://www.zoho.com/crm/developer/docs/api/v7/):
   past 2,000 records (https://www.zoho.com/crm/developer/docs/api/v7/get-records.html);
 - `GET /crm/v7/{module}?ids=a,b,…` fetches those records in batches of up to 100, in parallel, with their
   subforms and inventory line items (which the listing never returns);
-- `GET /crm/v7/settings/modules` checks the configured modules once per run.
+- `GET /crm/v7/settings/modules` checks the configured modules once per run; field-tracker modules it lists
+  (`DealHistory`, the stage history of Deals) are loaded with the module they track (`history.py`);
+- the org's settings (org, roles, profiles, territories, currencies, layouts, pipelines) are replaced at most once
+  per `settings_refresh_hours` (`settings_tables.py`).
 
 Credentials: create a Self Client in the Zoho API console of your data centre (https://api-console.zoho.com),
 generate a grant code with the scopes `ZohoCRM.modules.READ,ZohoCRM.settings.modules.READ,
-ZohoCRM.settings.fields.READ,ZohoCRM.users.READ`, exchange it for a refresh token
+ZohoCRM.settings.fields.READ,ZohoCRM.users.READ` (and, for the settings tables, `ZohoCRM.org.READ` and
+`ZohoCRM.settings.{roles,profiles,territories,currencies,layouts,pipeline}.READ`), exchange it for a refresh token
 (https://www.zoho.com/crm/developer/docs/api/v7/access-refresh.html) and put client_id, client_secret and
 refresh_token in `.dlt/secrets.toml` under `[sources.zoho_crm.credentials]`. The README walks through it.
 """
@@ -29,6 +33,7 @@ from .client import ZohoClient
 from .deleted import LOG_COLUMNS, deleted_records, deletion_log, tombstones
 from .errors import ZohoConfigError, ZohoUnknownModuleError
 from .gate import ZohoGate
+from .history import history_modules, remember
 from .ledger import RunLedger
 from .listing import modified_record_ids
 from .metadata import OrgMetadata
@@ -52,6 +57,12 @@ from .settings import (
     TABLE_PREFIX,
     USERS,
 )
+from .settings_tables import (
+    DEFAULT_SETTINGS_REFRESH_HOURS,
+    SettingsReader,
+    parse_settings_tables,
+    settings_resources,
+)
 from .users import users
 
 logger = logging.getLogger(__name__)
@@ -74,6 +85,8 @@ def zoho_crm_source(
     max_retry_seconds: float = DEFAULT_MAX_RETRY_SECONDS,
     bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
     credit_budget: Optional[int] = None,
+    settings_tables: Optional[Union[List[str], str]] = None,
+    settings_refresh_hours: float = DEFAULT_SETTINGS_REFRESH_HOURS,
     ledger: Optional[RunLedger] = None,
 ) -> Iterator[DltResource]:
     """Load Zoho CRM modules into `zoho_crm_<module>` tables, incrementally on `Modified_Time`, merged on `id`.
@@ -97,10 +110,17 @@ def zoho_crm_source(
         bulk_threshold: A module's first load uses Bulk Read when it has more records than this (0: never).
         credit_budget: Credits this run may spend; it stops before a call that would exceed them, with what it
             fetched loaded (the next run continues). None: no budget.
+        settings_tables: Settings tables to load (`zoho_crm_org`, `zoho_crm_roles`, `zoho_crm_profiles`,
+            `zoho_crm_territories`, `zoho_crm_currencies`, `zoho_crm_layouts`, `zoho_crm_pipelines`), as a list or
+            a comma-separated string, or "none"; default all. Tables named here fail the run when Zoho cannot
+            answer them; tables loaded by default are skipped with a warning.
+        settings_refresh_hours: Hours between two refreshes of the settings tables; a run inside the interval
+            makes no settings call. 0 refreshes them on every run.
         ledger: Collects calls, credits, retries and deletions of the run (the CLI prints them); optional.
 
     Yields:
-        Per module a merge resource fed by a hidden id listing, and the deletion resources; the Users resource.
+        Per module (and per history module of a loaded module) a merge resource fed by a hidden id listing, and
+        the deletion resources; the Users resource; one resource per settings table.
     """
     api_base_url, accounts_url = resolve_urls(data_center, api_base_url, accounts_url)
     start = parse_start_date(start_date)
@@ -119,6 +139,9 @@ def zoho_crm_source(
     ledger = ledger if ledger is not None else RunLedger()
     ledger.credit_budget = int(credit_budget) if credit_budget is not None else None
     names = parse_modules(modules)
+    tables, tables_named = parse_settings_tables(settings_tables)
+    if float(settings_refresh_hours) < 0:
+        raise ZohoConfigError(f"settings_refresh_hours must be 0 or more, got {settings_refresh_hours}")
     size_extract_pool(int(max_concurrency))
 
     runtime = resolve_configuration(RuntimeConfiguration())
@@ -140,6 +163,8 @@ def zoho_crm_source(
     if names is None or [n.lower() for n in names] == ["all"]:
         metadata.client.optional_modules.update(wanted)  # not named by the user: skipped if unreadable
 
+    history, history_cache = history_modules(metadata, wanted)
+
     for module in wanted:
         if module == USERS:
             yield dlt.resource(users, name=table_name(USERS), write_disposition="merge", primary_key="id")(
@@ -148,6 +173,16 @@ def zoho_crm_source(
             )
             continue
         yield from module_resources(metadata, module, start, int(ids_per_request), delete_mode, int(bulk_threshold))
+        for tracker in history.get(module, []):
+            if tracker not in wanted:  # not named by the user: skipped if unreadable, like the defaults
+                metadata.client.optional_modules.add(tracker)
+                yield from module_resources(
+                    metadata, tracker, start, int(ids_per_request), delete_mode, int(bulk_threshold)
+                )
+    if history_cache is not None:
+        yield remember(history_cache)
+    reader = SettingsReader(metadata.client, metadata, [m for m in wanted if m != USERS])
+    yield from settings_resources(reader, tables, tables_named, float(settings_refresh_hours))
 
 
 def size_extract_pool(max_concurrency: int) -> None:

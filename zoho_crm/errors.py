@@ -182,3 +182,8 @@ class ZohoInvalidModuleError(ZohoApiError, ZohoCrmUserError):
             f"Zoho does not know the module {self.module or ''} (INVALID_MODULE): use the module's API name "
             "(Setup > Developer Space > APIs > API names), or modules = all"
         )
+
+
+class ZohoSettingsTableError(ZohoCrmUserError):
+    """A settings table the user named in `settings_tables` cannot be read: a feature the org lacks, a missing
+    scope or a missing permission. Tables loaded by default are skipped with a warning instead."""

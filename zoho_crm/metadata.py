@@ -45,6 +45,10 @@ class OnceEach:
                 self._values[key] = compute()
             return self._values[key]  # type: ignore[no-any-return]
 
+    def has(self, key: str) -> bool:
+        """True once the value for `key` is computed."""
+        return key in self._values
+
 
 class OrgMetadata:
     """Thread-safe, per-run cache of `/settings/modules` and `/settings/fields?module=X`."""
@@ -81,6 +85,10 @@ class OrgMetadata:
         Without it columns are typed by inference, so a missing scope or an unsupported module only warns.
         """
         return self._fields.get(module, lambda: self._read_fields(module))
+
+    def has_fields(self, module: str) -> bool:
+        """True when this run already read the field metadata of `module` (asking again costs nothing)."""
+        return self._fields.has(module)
 
     def _read_fields(self, module: str) -> List[TFieldMeta]:
         try:

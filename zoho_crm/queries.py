@@ -58,6 +58,47 @@ JOIN zoho_crm_quotes AS q ON i._dlt_parent_id = q._dlt_id
 GROUP BY 1
 ORDER BY net_total DESC
 LIMIT 10""",
+    "Time in stage per deal": """
+SELECT h.deal_name__id AS deal_id,
+       h.deal_name__name AS deal,
+       h.stage,
+       count(*) AS times_in_stage,
+       round(sum(extract(epoch FROM coalesce(h.left_at, current_timestamp) - h.created_time)) / 86400.0, 1)
+           AS days_in_stage,
+       max(CASE WHEN h.left_at IS NULL THEN 1 ELSE 0 END) = 1 AS current_stage
+FROM (
+    SELECT deal_name__id, deal_name__name, stage, created_time,
+           lead(created_time) OVER (PARTITION BY deal_name__id ORDER BY created_time, id) AS left_at
+    FROM zoho_crm_dealhistory
+) AS h
+GROUP BY 1, 2, 3
+ORDER BY 1, min(h.created_time)""",
+    "Pipeline value weighted by stage probability": """
+SELECT p.display_value AS pipeline,
+       s.sequence_number AS seq,
+       s.display_value AS stage,
+       s.probability,
+       count(d.id) AS deals,
+       CAST(sum(d.amount / d.exchange_rate) AS DECIMAL(18, 2)) AS amount,
+       CAST(sum(d.amount / d.exchange_rate * s.probability / 100.0) AS DECIMAL(18, 2)) AS weighted_amount
+FROM zoho_crm_pipelines AS p
+JOIN zoho_crm_pipelines__maps AS s ON s._dlt_parent_id = p._dlt_id
+LEFT JOIN zoho_crm_deals AS d ON d.pipeline = p.actual_value AND d.stage = s.actual_value
+WHERE s.forecast_type = 'Open'
+GROUP BY 1, 2, 3, 4
+ORDER BY 1, 2""",
+    "Deals per owner's role": """
+SELECT r.name AS role,
+       coalesce(r.reporting_to__name, '-') AS reports_to,
+       count(DISTINCT u.id) AS users,
+       count(d.id) AS deals,
+       sum(CASE WHEN d.stage NOT LIKE 'Closed%' THEN 1 ELSE 0 END) AS open_deals,
+       sum(CASE WHEN d.stage = 'Closed Won' THEN 1 ELSE 0 END) AS won_deals
+FROM zoho_crm_roles AS r
+LEFT JOIN zoho_crm_users AS u ON u.role__id = r.id
+LEFT JOIN zoho_crm_deals AS d ON d.owner__id = u.id
+GROUP BY 1, 2
+ORDER BY deals DESC, role""",
     "Deletions over time": """
 SELECT CAST(date_trunc('month', deleted_time) AS DATE) AS month,
        module,

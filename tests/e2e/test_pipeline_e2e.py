@@ -64,7 +64,7 @@ def test_second_run_without_changes_makes_one_list_call_per_module_and_loads_not
     load(monkeypatch, emulator)
     emulator.reset_stats()
     out = load(monkeypatch, emulator)
-    assert list_calls(emulator) == {module: 1 for module in DEFAULT_MODULES}
+    assert list_calls(emulator) == {module: 1 for module in [*DEFAULT_MODULES, "DealHistory"]}  # + Deals' stage history
     assert emulator.stats()["calls"].get("detail", 0) == 0
     assert emulator.stats()["calls"].get("fields_meta", 0) == 0  # no field metadata without changes
     assert "Loaded 0 rows" in out
@@ -79,8 +79,15 @@ def test_second_run_loads_only_what_changed(emulator, monkeypatch) -> None:
     emulator.advance(2)
     emulator.reset_stats()
     load(monkeypatch, emulator, "--modules", "Leads,Deals,Quotes")
-    detail_ids = [req["params"]["ids"] for req in emulator.requests if req["kind"] == "detail"]
-    assert sorted(i for ids in detail_ids for i in ids.split(",")) == sorted([*touched, *added, *quote])
+    detail_ids = {
+        module: sorted(i for r in emulator.requests if r["kind"] == "detail" and r["path"].endswith(f"/{module}")
+                       for i in r["params"]["ids"].split(","))
+        for module in ("Leads", "Deals", "Quotes", "DealHistory")
+    }
+    first_stays = [h["id"] for h in emulator.records("DealHistory") if h["Deal_Name"]["id"] in added]
+    assert detail_ids == {
+        "Leads": sorted(touched), "Deals": sorted(added), "Quotes": sorted(quote), "DealHistory": sorted(first_stays)
+    }
     for module in ("Leads", "Deals", "Quotes"):
         assert_table_mirrors(emulator.records(module), table_name(module))
     items = {str(i["id"]) for r in emulator.records("Quotes") for i in r["Quoted_Items"]}
@@ -216,7 +223,7 @@ def test_full_refresh_drops_state_and_reloads_everything(emulator, monkeypatch) 
     emulator.reset_stats()
     out = load(monkeypatch, emulator, "--modules", "Leads,Deals", "--full-refresh")
     lists = [req for req in emulator.requests if req["kind"] == "list"]
-    assert len(lists) == 2 and all("If-Modified-Since" not in req["headers"] for req in lists)
+    assert len(lists) == 3 and all("If-Modified-Since" not in req["headers"] for req in lists)  # + DealHistory
     line = next(line.split() for line in out.splitlines() if line.strip().startswith("zoho_crm_leads "))
     assert line[:2] == ["zoho_crm_leads", str(emulator.count("Leads"))]
     assert_table_mirrors(emulator.records("Leads"), "zoho_crm_leads")

@@ -23,6 +23,18 @@ FIELDS = [
 ]
 
 
+# what a default run reads for its settings tables: one row each is enough here (the e2e tests use the emulator)
+SETTINGS_ANSWERS = {
+    "org": {"org": [{"id": "1", "company_name": "Unit Org", "iso_code": "USD"}]},
+    "settings/roles": {"roles": [{"id": "2", "name": "CEO", "reporting_to": None}]},
+    "settings/profiles": {"profiles": [{"id": "3", "name": "Administrator"}]},
+    "settings/territories": {"territories": [{"id": "4", "name": "Unit Org"}], "info": {"more_records": False}},
+    "org/currencies": {"currencies": [{"id": "5", "iso_code": "USD", "exchange_rate": "1.000000000"}]},
+    "settings/layouts": {"layouts": [{"id": "6", "name": "Standard"}]},
+    "settings/pipeline": {"pipeline": [{"id": "7", "display_value": "Standard", "maps": []}]},
+}
+
+
 def make_records(n: int, start_id: int = 4876876000000100000) -> List[Dict[str, Any]]:
     """n records sorted by Modified_Time (one per second), with a line item each."""
     return [
@@ -48,6 +60,8 @@ class ZohoMock:
         modules = [{"api_name": name, "api_supported": True, "generated_type": "default"} for name in records]
         m.get(f"{BASE}/crm/v7/settings/modules", json={"modules": modules})
         m.get(f"{BASE}/crm/v7/settings/fields", json={"fields": FIELDS})
+        for path, answer in SETTINGS_ANSWERS.items():
+            m.get(f"{BASE}/crm/v7/{path}", json=answer)
         self.deleted: Dict[str, List[Dict[str, Any]]] = {module: [] for module in records}
         for module in records:
             m.get(re.compile(rf"{BASE}/crm/v7/{module}(\?.*)?$"), json=self._module(module))
@@ -97,7 +111,9 @@ class ZohoMock:
         history = self.m.request_history
         if kind == "token":
             return [r for r in history if r.url.startswith(TOKEN_URL)]
-        crm = [r for r in history if "/crm/v7/" in r.url and "/settings/" not in r.url and "/deleted" not in r.url]
+        settings = ("/crm/v7/settings/", "/crm/v7/org")
+        crm = [r for r in history if "/crm/v7/" in r.url and not any(p in r.url for p in settings)]
+        crm = [r for r in crm if "/deleted" not in r.url]
         return [r for r in crm if ("ids" in r.qs) == (kind == "detail")]
 
 
