@@ -10,12 +10,13 @@ between pages with everything it listed fetched, never in the middle.
 import json
 import threading
 from collections import Counter
-from typing import Any, Dict, MutableMapping, Optional, Tuple
+from typing import Any, Dict, Iterator, MutableMapping, Optional, Tuple, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from .settings import API_VERSION, CREDIT_COSTS
 
 TCallKey = Tuple[str, str]  # (module or "", kind)
+T = TypeVar("T")
 METRICS_CALLS = "zoho_api_calls"
 METRICS_CREDITS = "zoho_api_credits"
 
@@ -63,6 +64,7 @@ class RunLedger:
         self.credit_budget = credit_budget
         self.calls: Counter[TCallKey] = Counter()
         self.credits: Counter[TCallKey] = Counter()
+        self.charged: Counter[TCallKey] = Counter()  # calls Zoho billed, by module and kind
         self.retries: Counter[str] = Counter()
         self.tombstones: Counter[str] = Counter()
         self.credits_remaining: Optional[int] = None
@@ -76,6 +78,7 @@ class RunLedger:
         with self._lock:
             self.calls[key] += 1
             if cost:
+                self.charged[key] += 1
                 self.credits[key] += cost
                 self._reserved = max(0, self._reserved - cost)  # a reserved call consumes its reservation
             if credits_remaining is not None and credits_remaining.strip().isdigit():
@@ -145,6 +148,38 @@ class RunLedger:
         """Credits this run spent."""
         with self._lock:
             return sum(self.credits.values())
+
+
+class BudgetedPages:
+    """The pages of one listing (`module`, `kind`), each paid for before it is requested: `credits` are reserved
+    for a page (its call and what the caller commits to for its rows); when the budget cannot pay the next page the
+    pages end there and `stopped` is set."""
+
+    def __init__(self, ledger: RunLedger, module: str, kind: str, credits: int, pages: Iterator[T]) -> None:
+        self.ledger, self.module, self.kind, self.credits = ledger, module, kind, credits
+        self._pages = pages
+        self.stopped = False
+
+    def __iter__(self) -> Iterator[T]:
+        key = (self.module, self.kind)
+        while True:
+            if not self.ledger.reserve(self.credits, self.module):
+                self.stopped = True
+                close = getattr(self._pages, "close", None)
+                if close is not None:
+                    close()
+                return
+            with self.ledger._lock:
+                charged_before = self.ledger.charged[key]
+            try:
+                page = next(self._pages)
+            except StopIteration:
+                # the call that ended the listing (204/304) may have been billed, and took its credit already
+                with self.ledger._lock:
+                    used = CREDIT_COSTS.get(self.kind, 1) if self.ledger.charged[key] > charged_before else 0
+                self.ledger.release(self.credits - used)
+                return
+            yield page
 
 
 def _by_kind(counts: "Counter[TCallKey]", module: Optional[str] = None) -> Dict[str, int]:

@@ -6,14 +6,14 @@ the parallel transformer making one `?ids=` call per batch (or passing on record
 
 import logging
 from datetime import datetime
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple, TypeVar
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from dlt.common.typing import TDataItem
 
 from .bulk_reader import BULK_RECORD
 from .client import ZohoClient
 from .errors import ZohoApiError
-from .ledger import RunLedger
+from .ledger import BudgetedPages
 from .metadata import OrgMetadata
 from .records import shape_records
 from .settings import (
@@ -28,7 +28,6 @@ from .settings import (
 from .timestamps import ONE_SECOND, if_modified_since, server_second, to_utc
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 def module_params(client: ZohoClient, module: str) -> Dict[str, str]:
@@ -78,7 +77,8 @@ def rest_batches(
         headers = if_modified_since(since)
         query = {**params, **module_params(client, module)}
         try:
-            for page in reserved_pages(ledger, module, page_credits, client.paginate(module, module, query, headers)):
+            pages = client.paginate(module, module, query, headers)
+            for page in BudgetedPages(ledger, module, "list", page_credits, pages):
                 page_second = server_second(page.response)
                 incomplete_from = incomplete_from or page_second
                 for row in page:
@@ -107,20 +107,6 @@ def rest_batches(
             since, resume = last_seen, (last_seen, set(ids_at_last_seen))
     if batch:
         yield batch
-
-
-def reserved_pages(ledger: RunLedger, module: str, credits: int, pages: Iterator[T]) -> Iterator[T]:
-    """Pass pages through while the credit budget can pay `credits` for each next one."""
-    while True:
-        if not ledger.reserve(credits, module):
-            pages.close()  # type: ignore[attr-defined]
-            return
-        try:
-            page = next(pages)
-        except StopIteration:
-            ledger.release(credits)
-            return
-        yield page
 
 
 def records_by_ids(batch: List[TDataItem], metadata: OrgMetadata, module: str) -> Any:

@@ -154,3 +154,8 @@ BULK_JOB_CREDITS = 50
 BULK_POLL_MAX_SECONDS = 30  # a job is polled with backoff from [runtime] request_backoff_factor up to this
 # Credits a module's first listing page sets aside for its field metadata (the module and up to two subforms).
 METADATA_RESERVE = 3
+
+# Users `type`: Zoho's v7 Get Users documents `AllUsers` (active and inactive users; zoho-crm-api.md §12). The official
+# Python SDK for v7 refuses it on the client side (its enum is the v8 OAS's six values): a restriction of the SDK,
+# not of the API (evidence in zoho_emulator/README.md). The pipeline follows the documentation.
+ALL_USERS = "AllUsers"

@@ -7,8 +7,9 @@ import pendulum
 from dlt.common.typing import TDataItem
 
 from .client import ZohoClient
+from .ledger import BudgetedPages
 from .schema import drop_nulls
-from .settings import CURSOR_FIELD, PER_PAGE, USERS
+from .settings import ALL_USERS, CURSOR_FIELD, PER_PAGE, USERS
 from .streams import in_extract_pool, unless_unreadable
 from .timestamps import if_modified_since, to_utc
 
@@ -22,14 +23,27 @@ def users(
 
 
 def _user_pages(client: ZohoClient, since: pendulum.DateTime) -> Iterator[List[TDataItem]]:
-    pages = client.paginate(
+    """All pages of users changed since `since`, or none when the credit budget cuts the list short (their order
+    is not documented: a partial list could move the cursor past users never read)."""
+    pages = BudgetedPages(
+        client.gate.ledger,
+        USERS,
         "users",
-        params={"type": "AllUsers", "per_page": PER_PAGE},
-        headers=if_modified_since(since),
-        data_selector="users",
+        1,
+        client.paginate(
+            "users",
+            params={"type": ALL_USERS, "per_page": PER_PAGE},
+            headers=if_modified_since(since),
+            data_selector="users",
+        ),
     )
-    for page in pages:
-        yield [drop_nulls({**user, CURSOR_FIELD: _utc_or_none(user.get(CURSOR_FIELD))}) for user in page]
+    read = [[_user_row(user) for user in page] for page in pages]
+    if not pages.stopped:
+        yield from read
+
+
+def _user_row(user: TDataItem) -> TDataItem:
+    return drop_nulls({**user, CURSOR_FIELD: _utc_or_none(user.get(CURSOR_FIELD))})
 
 
 def _utc_or_none(value: Optional[str]) -> Optional[pendulum.DateTime]:
