@@ -24,7 +24,7 @@ TABLE_FORMATS = ("delta",)  # iceberg: dlt 1.31 merges it, but applies neither h
 
 # DuckDB's buffer memory for loads and merges; past it DuckDB spills to a temporary directory beside the file.
 # Without insertion order, a large COPY can spill too (else a million wide rows ran out of memory).
-DUCKDB_GLOBAL_CONFIG = {"memory_limit": "256MB", "preserve_insertion_order": False}
+DUCKDB_GLOBAL_CONFIG = {"memory_limit": "512MB", "preserve_insertion_order": False}
 
 
 def pipeline_config(pipeline_name: str) -> PipelineConfiguration:
