@@ -24,7 +24,7 @@ from zoho_crm.destination import (
 )
 from zoho_crm.errors import ZohoCreditBudgetReached
 from zoho_crm.history import with_history_modules
-from zoho_crm.runner import EXIT_DONE, PipelineRunLock, describe_failure, failure_report
+from zoho_crm.runner import EXIT_CONFIGURATION, EXIT_DONE, PipelineRunLock, describe_failure, failure_report
 from zoho_crm.runner.pending import finish_pending_loads
 from zoho_crm.runner.reset import reset_modules
 from zoho_crm.settings import DEFAULT_DATA_CENTER, TABLE_PREFIX
@@ -229,8 +229,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         failure = describe_failure(exc)
         if verbose:
             print(failure_report(exc), file=sys.stderr)
+        _print_skipped(failure.exit_code != EXIT_CONFIGURATION)
         print(failure.line, file=sys.stderr)
         return failure.exit_code
+    _print_skipped(True)
     return EXIT_DONE
 
 
@@ -249,8 +251,35 @@ def _configure_logging(verbose: bool) -> None:
     source_logger.setLevel(logging.INFO if verbose else logging.WARNING)
 
 
+def _print_skipped(show: bool) -> None:
+    """Print the warnings about skipped modules and tables held during the run (or drop them)."""
+    for handler in logging.getLogger("zoho_crm").handlers:
+        if isinstance(handler, _StderrHandler):
+            handler.release_skipped(show)
+
+
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever `sys.stderr` is at the time (callers and tests may redirect it between runs)."""
+    """Writes to whatever `sys.stderr` is at the time (callers and tests may redirect it between runs).
+
+    Warnings about skipped modules and tables are held until the run ends: a run that then fails on its
+    configuration (a missing scope, say) prints only its one error line.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skipped: List[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "zoho_skipped", False):
+            self.skipped.append(record)
+        else:
+            super().emit(record)
+
+    def release_skipped(self, show: bool) -> None:
+        """Print (or drop) the held warnings."""
+        held, self.skipped = self.skipped, []
+        for record in held if show else ():
+            super().emit(record)
 
     @property  # type: ignore[override]
     def stream(self) -> Any:

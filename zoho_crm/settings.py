@@ -114,6 +114,9 @@ LOADABLE_TYPES = ("default", "custom")  # generated_type of modules that `module
 UNREADABLE_CODES = frozenset(
     {"NO_PERMISSION", "NOT_SUPPORTED", "OAUTH_SCOPE_MISMATCH", "INVALID_MODULE", "FEATURE_NOT_SUPPORTED"}
 )
+# `extra` of the warning for a skipped module or table: the CLI prints these after the run, and not at all when
+# the run fails on configuration (its one error line names what to fix)
+SKIPPED = {"zoho_skipped": True}
 # Fields Zoho documents as returned only when fetching specific records
 DETAIL_ONLY_TYPES = frozenset({"subform", "multiselectlookup", "multiuserlookup"})
 

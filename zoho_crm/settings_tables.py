@@ -28,6 +28,7 @@ from dlt.common.typing import TDataItem
 from dlt.sources import DltResource
 
 from .errors import ZohoApiError, ZohoConfigError, ZohoInvalidResponseError, ZohoSettingsTableError
+from .settings import SKIPPED
 from .settings_readers import BudgetSpent, SettingsReader
 from .streams import in_extract_pool
 
@@ -163,7 +164,7 @@ def _replacing_rows(table: SettingsTable, reader: SettingsReader, named: bool, d
             raise
         if named:
             raise ZohoSettingsTableError(_failure(table, ex)) from None
-        logger.warning("Skipped %s: %s", table.name, _reason(table, ex))
+        logger.warning("Skipped %s: %s", table.name, _reason(table, ex), extra=SKIPPED)
         done.append(True)
         return
     done.append(True)

@@ -9,7 +9,7 @@ from dlt.extract.utils import wrap_parallel_iterator
 
 from .client import ZohoClient
 from .errors import ZohoApiError
-from .settings import UNREADABLE_CODES
+from .settings import SKIPPED, UNREADABLE_CODES
 
 logger = logging.getLogger(__name__)
 
@@ -35,4 +35,4 @@ def unless_unreadable(client: ZohoClient, module: str, items: Iterator[TDataItem
     except ZohoApiError as ex:
         if module not in client.optional_modules or ex.code not in UNREADABLE_CODES:
             raise
-        logger.warning("Skipped %s: Zoho answered %s (%s)", module, ex.code, ex.zoho_message)
+        logger.warning("Skipped %s: Zoho answered %s (%s)", module, ex.code, ex.zoho_message, extra=SKIPPED)
