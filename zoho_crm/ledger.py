@@ -8,6 +8,7 @@ between pages with everything it listed fetched, never in the middle.
 """
 
 import json
+import re
 import threading
 from collections import Counter
 from typing import Any, Dict, Iterator, MutableMapping, Optional, Tuple, TypeVar
@@ -25,7 +26,7 @@ def classify_call(method: str, url: str, body: Any = None) -> TCallKey:
     """(module, kind) of a Zoho CRM API call from its method, URL and (for Bulk Read jobs) JSON body.
 
     Kinds: list, detail (`?ids=`), record (`/{module}/{id}`), deleted, users, metadata (`/settings/…`, `/org…`),
-    bulk_create, bulk_status, bulk_download.
+    coql (a record count), bulk_create, bulk_status, bulk_download.
     """
     parts = urlsplit(url)
     path = [p for p in parts.path.split("/") if p]
@@ -41,10 +42,21 @@ def classify_call(method: str, url: str, body: Any = None) -> TCallKey:
         return (query.get("module") or [""])[0], "metadata"
     if rest[0] == "users":
         return "Users", "users"
+    if rest[0] == "coql":
+        return _coql_module(body), "coql"
     module = rest[0]
     if len(rest) == 1:
         return module, "detail" if "ids" in query else "list"
     return module, "deleted" if rest[1] == "deleted" else "record"
+
+
+def _coql_module(body: Any) -> str:
+    try:
+        query = str(json.loads(body or b"{}").get("select_query") or "")
+    except (ValueError, AttributeError):
+        return ""
+    found = re.search(r"\bfrom\s+(\w+)", query, re.IGNORECASE)
+    return found.group(1) if found else ""
 
 
 def _bulk_module(body: Any) -> str:

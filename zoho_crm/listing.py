@@ -1,9 +1,12 @@
 """The listing resource of a module: which reader lists its changed records this run, REST or Bulk Read.
 
 Every later run, and every module at or under `bulk_threshold` records, uses the REST listing. A module's first
-load (no cursor yet) is probed with the REST listing itself: if it ends within the threshold those rows are used
-as they are (the module costs what it costs today); past the threshold the probe stops and a Bulk Read export
-loads the module. A failed job or a download that keeps failing falls back to the REST listing.
+load (no cursor yet) is probed with the REST listing itself: if it ends within `PROBE_COUNT_AFTER` records (or
+the threshold, when lower) those rows are used as they are, at exactly the REST cost. Past that, one COQL count
+(1 credit) tells the module's size: at or under the threshold the listing goes on as REST, details flowing at
+once; over it the probe stops and a Bulk Read export loads the module. Without an answer to the count (no
+`ZohoCRM.coql.READ` scope, say) the probe lists on to the threshold, holding details until it knows. A failed job
+or a download that keeps failing falls back to the REST listing.
 """
 
 import logging
@@ -15,11 +18,13 @@ import dlt
 from dlt.common.typing import TDataItem
 
 from .bulk_reader import JOURNAL_FILE, BulkReadFailed, JobJournal, bulk_batches
+from .client import ZohoClient
 from .csv_records import csv_plan
 from .errors import ZohoApiError, ZohoNetworkError
+from .ledger import RunLedger
 from .metadata import OrgMetadata
 from .rest_reader import rest_batches
-from .settings import BULK_JOB_CREDITS, CURSOR_FIELD, METADATA_RESERVE
+from .settings import BULK_JOB_CREDITS, COQL_PATH, CREDIT_COSTS, CURSOR_FIELD, METADATA_RESERVE, PROBE_COUNT_AFTER
 from .streams import in_extract_pool, unless_unreadable
 
 logger = logging.getLogger(__name__)
@@ -63,24 +68,30 @@ def _rest_with_metadata(
 def _probe_then_read(
     metadata: OrgMetadata, module: str, ids_per_request: int, since: datetime, threshold: int, journal: JobJournal
 ) -> Iterator[List[TDataItem]]:
-    ledger = metadata.client.gate.ledger
+    details = _DetailPayments(metadata.client.gate.ledger, module)
     held: List[List[TDataItem]] = []
     listed = 0
+    size: Optional[int] = None  # the COQL count; -1 when Zoho did not answer it
     probe = rest_batches(metadata.client, module, ids_per_request, since, reserve_details=False)
     for batch in probe:
         held.append(batch)
         listed += len(batch)
-        if listed > threshold:
+        if size is None and listed > min(PROBE_COUNT_AFTER, threshold):
+            count = record_count(metadata.client, module) if threshold > PROBE_COUNT_AFTER else None
+            size = -1 if count is None else count
+        if size is not None and 0 <= size <= threshold:
+            # a REST load: the details of what is listed need not wait for the listing to end
+            yield from details.paid(held)
+            held.clear()
+            if details.stopped:
+                probe.close()
+                return
+        elif listed > threshold or (size or 0) > threshold:
             probe.close()
             break
     else:
         # small enough: these are the REST listing's rows, now paying for their metadata and detail calls
-        if held and not ledger.reserve(METADATA_RESERVE, module):
-            return
-        for batch in held:
-            if not ledger.reserve(1, module):
-                return
-            yield batch
+        yield from details.paid(held)
         return
     held.clear()
     try:
@@ -90,6 +101,41 @@ def _probe_then_read(
     except (BulkReadFailed, ZohoApiError, ZohoNetworkError) as ex:
         logger.warning("Bulk Read of %s failed (%s): loading it through the REST API instead", module, ex)
         yield from _rest_with_metadata(metadata, module, ids_per_request, since)
+
+
+def record_count(client: ZohoClient, module: str) -> Optional[int]:
+    """The module's record count from COQL (1 credit), or None when Zoho does not answer it (no
+    `ZohoCRM.coql.READ` scope, a module COQL cannot read, …) or the credit budget cannot pay it."""
+    if not client.gate.ledger.reserve(CREDIT_COSTS["coql"], module):
+        return None
+    query = f"select COUNT(id) from {module} where id is not null"
+    try:
+        answer = client.post_json(f"{client.rest.base_url}/{COQL_PATH}", {"select_query": query}, module)
+    except ZohoApiError as ex:
+        client.gate.ledger.release(CREDIT_COSTS["coql"])
+        logger.info("No COQL count for %s (%s): probing its size by listing", module, ex)
+        return None
+    rows = answer.get("data") or [{}]
+    count = next(iter(rows[0].values()), None) if isinstance(rows[0], dict) else None
+    return int(count) if isinstance(count, (int, float, str)) and str(count).isdigit() else None
+
+
+class _DetailPayments:
+    """Credits of the detail calls of listed batches: the module's metadata once, then one call per batch."""
+
+    def __init__(self, ledger: RunLedger, module: str) -> None:
+        self.ledger, self.module = ledger, module
+        self.metadata_paid = self.stopped = False
+
+    def paid(self, batches: List[List[TDataItem]]) -> Iterator[List[TDataItem]]:
+        """Yield the batches, oldest first, while the credit budget pays for them (`stopped` once it cannot)."""
+        for batch in batches:
+            if not self.metadata_paid:
+                self.metadata_paid = self.ledger.reserve(METADATA_RESERVE, self.module)
+            if not self.metadata_paid or not self.ledger.reserve(1, self.module):
+                self.stopped = True
+                return
+            yield batch
 
 
 def _metadata_ready(metadata: OrgMetadata, module: str, extra: int = 0) -> bool:

@@ -130,6 +130,7 @@ CREDIT_COSTS: Dict[str, int] = {
     "deleted": 1,
     "users": 1,
     "metadata": 1,
+    "coql": 1,  # a COUNT query answers one row: the LIMIT 1-200 band
     "bulk_create": 50,
     "bulk_status": 0,
     "bulk_download": 0,
@@ -154,6 +155,10 @@ CONCURRENCY_WORDS = ("concurren",)
 DEFAULT_BULK_THRESHOLD = 10_000
 BULK_API_PATH = "/crm/bulk/v7/read"
 BULK_JOB_CREDITS = 50
+# A first load's probe lists this many records, then asks COQL for the module's size (1 credit, scope
+# ZohoCRM.coql.READ) instead of listing on to the threshold; smaller modules cost exactly what REST costs.
+PROBE_COUNT_AFTER = 1_000
+COQL_PATH = "coql"
 BULK_POLL_MAX_SECONDS = 30  # a job is polled with backoff from [runtime] request_backoff_factor up to this
 # Credits a module's first listing page sets aside for its field metadata (the module and up to two subforms).
 METADATA_RESERVE = 3

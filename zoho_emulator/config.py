@@ -14,6 +14,7 @@ DEFAULT_SCOPES: tuple[str, ...] = (
     "ZohoCRM.settings.fields.READ",
     "ZohoCRM.users.READ",
     "ZohoCRM.bulk.READ",
+    "ZohoCRM.coql.READ",
     "ZohoCRM.org.READ",
     "ZohoCRM.settings.roles.READ",
     "ZohoCRM.settings.profiles.READ",
@@ -34,6 +35,7 @@ DEFAULT_CREDITS: dict[str, int] = {
     "users": 1,
     "modules_meta": 1,
     "fields_meta": 1,
+    "coql": 1,  # LIMIT 1-200 band (a COUNT answers one row)
     "bulk_create": 50,
     "bulk_status": 0,
     "bulk_download": 0,
@@ -148,6 +150,8 @@ class EmulatorConfig:
     ids_full_records: bool = True
     """``?ids=`` returns full detail records incl. subforms/line items/multi-select lookups (UNCONFIRMED);
     False = list shape."""
+    coql_counts_converted: bool = False
+    """COQL ``COUNT`` on Leads counts converted leads too (UNCONFIRMED; Get Records hides them by default)."""
     ids_apply_converted_filter: bool = True
     """Converted leads are left out of ``?ids=`` unless converted=true|both (UNCONFIRMED)."""
     ids_apply_approval_filter: bool = True

@@ -11,6 +11,7 @@ from typing import Any
 from .accounting import Accounting
 from .bulk import BulkApi
 from .config import CREDITS_HEADER_MODES, EmulatorConfig
+from .coql import CoqlApi
 from .faults import FaultInjector
 from .oauth import OAuth
 from .org_api import OrgApi
@@ -39,6 +40,7 @@ class ZohoEmulator:
         self.records_api = RecordsApi(self.store)
         self.org_api = OrgApi(self.store)
         self.bulk_api = BulkApi(self.store)
+        self.coql_api = CoqlApi(self.store)
         self.settings_api = SettingsApi(self.store)
         self._core = Core(self)
         self._server: ThreadingHTTPServer | None = None

@@ -64,6 +64,7 @@ class Router:
             (re.compile(r"^/crm/v7/settings/fields$"), "GET", "fields_meta", self.fields),
             (re.compile(r"^/crm/v7/users$"), "GET", "users", self.users),
             (re.compile(r"^/crm/v7/users/(\d+)$"), "GET", "users", self.users),
+            (re.compile(r"^/crm/v7/coql$"), "POST", "coql", self.coql),
             (re.compile(r"^/crm/bulk/v7/read$"), "POST", "bulk_create", self.bulk_create),
             (re.compile(r"^/crm/bulk/v7/read/([^/]+)$"), "GET", "bulk_status", self.bulk_status),
             (re.compile(r"^/crm/bulk/v7/read/([^/]+)/result$"), "GET", "bulk_download", self.bulk_download),
@@ -143,6 +144,10 @@ class Router:
         """GET /{module}/deleted."""
         mdef = self.data_module(req, m.group(1))
         return "deleted", self.emu.records_api.deleted(req, mdef)
+
+    def coql(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+        """POST /coql (record counts)."""
+        return "coql", self.emu.coql_api.query(req)
 
     def bulk_create(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
         """POST /crm/bulk/v7/read."""

@@ -18,6 +18,7 @@ from tests.e2e.compare import table_differences
 from tests.e2e.conftest import configure_env, query, run_cli
 from tests.e2e.mirror import assert_table_mirrors
 from zoho_crm import table_name
+from zoho_emulator.config import DEFAULT_SCOPES
 
 BIG = {"Leads": 260, "Products": 130, "Quotes": 130, "Calls": 130, "Deals": 130, "Accounts": 130}
 ORG: Dict[str, Any] = {"seed": 5, "default_records": 12, "records_per_module": BIG, "bulk_delay": 0.2}
@@ -173,3 +174,30 @@ def test_credits_are_in_the_summary_and_in_the_dlt_trace(make_emulator, monkeypa
     }
     assert custom["zoho_crm_leads"]["zoho_api_credits"]["list"] >= 1
     assert custom["zoho_crm_deals"]["zoho_api_credits"]["detail"] >= 1
+
+
+def test_a_coql_count_sends_a_large_module_to_bulk_read_after_five_listing_pages(
+    make_emulator, monkeypatch, tmp_path
+) -> None:
+    emu = make_emulator(seed=5, default_records=5, records_per_module={"Accounts": 2600}, bulk_delay=0.2)
+    code, _, err = load(monkeypatch, tmp_path, emu, "db", "--modules", "Accounts", bulk_threshold="2000")
+    assert code == 0, err
+    calls = emu.stats()["calls"]
+    assert bulk_modules(emu) == ["Accounts"] and calls["coql"] == 1
+    # the probe lists 6 pages: the 1,001st record asks the count, which is over the threshold
+    assert calls["list"] == 6, calls  # not the 51 pages of listing up to the threshold
+    assert_table_mirrors(emu.records("Accounts"), table_name("Accounts"), False, str(tmp_path / "db.duckdb"))
+
+
+@pytest.mark.parametrize("coql", [True, False], ids=["counted", "no-coql-scope"])
+def test_a_module_under_the_threshold_loads_through_rest_with_or_without_a_count(
+    make_emulator, monkeypatch, tmp_path, coql
+) -> None:
+    scopes = tuple(s for s in DEFAULT_SCOPES if coql or "coql" not in s)
+    emu = make_emulator(seed=5, default_records=5, records_per_module={"Accounts": 1500}, scopes=scopes)
+    code, _, err = load(monkeypatch, tmp_path, emu, "db", "--modules", "Accounts", bulk_threshold="2000")
+    assert code == 0, err
+    stats = emu.stats()
+    assert bulk_modules(emu) == [] and (stats["calls"]["list"], stats["calls"]["detail"]) == (8, 15)
+    assert stats["credits"].get("coql", 0) == (1 if coql else 0)  # the count: 1 credit, once, on the first load
+    assert_table_mirrors(emu.records("Accounts"), table_name("Accounts"), False, str(tmp_path / "db.duckdb"))

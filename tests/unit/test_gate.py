@@ -213,6 +213,11 @@ def test_calls_are_classified_by_module_and_kind_from_their_url(method: str, url
     assert classify_call(method, url) == key
 
 
+def test_a_coql_count_is_charged_to_the_module_it_counts() -> None:
+    body = b'{"select_query": "select COUNT(id) from Quotes where id is not null"}'
+    assert classify_call("POST", f"{BASE}/crm/v7/coql", body) == ("Quotes", "coql")
+
+
 def test_credits_remaining_header_is_kept(m) -> None:
     m.get(LEADS, json={"data": []}, headers={"X-API-CREDITS-REMAINING": "4321"})
     ledger = RunLedger()
