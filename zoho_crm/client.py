@@ -66,7 +66,7 @@ class ZohoClient:
         self.api_base_url = api_base_url.rstrip("/")
         self.auth = auth
         self.gate = gate
-        self.rejected_params: Set[str] = set()  # optional query parameters this Zoho refused
+        self.rejected_params: Set[str] = set()  # optional query parameters (and `coql`) this Zoho refused
         self.optional_modules: Set[str] = set()  # modules the user did not name: skipped if unreadable
         self.single_fetch_modules: Set[str] = set()  # modules whose ?ids= answer lacks subforms (fetched one by one)
         self.rest = RESTClient(

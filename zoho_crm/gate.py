@@ -245,7 +245,7 @@ def failure_reason(key: TCallKey, response: Optional[Response], error: Any) -> O
         if daily and not any(word in message for word in CONCURRENCY_WORDS):
             return "daily_limit"
         return "throttled"
-    if status >= 500:
+    if status >= 500 and status != 501:  # 501 Not Implemented: a server without this endpoint, not an outage
         return "server_error"
     if 200 <= status < 300 and key[1] != "bulk_download" and response.content:
         try:

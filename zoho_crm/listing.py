@@ -106,13 +106,14 @@ def _probe_then_read(
 def record_count(client: ZohoClient, module: str) -> Optional[int]:
     """The module's record count from COQL (1 credit), or None when Zoho does not answer it (no
     `ZohoCRM.coql.READ` scope, a module COQL cannot read, …) or the credit budget cannot pay it."""
-    if not client.gate.ledger.reserve(CREDIT_COSTS["coql"], module):
+    if COQL_PATH in client.rejected_params or not client.gate.ledger.reserve(CREDIT_COSTS["coql"], module):
         return None
     query = f"select COUNT(id) from {module} where id is not null"
     try:
         answer = client.post_json(f"{client.rest.base_url}/{COQL_PATH}", {"select_query": query}, module)
     except ZohoApiError as ex:
         client.gate.ledger.release(CREDIT_COSTS["coql"])
+        client.rejected_params.add(COQL_PATH)  # not asked again this run
         logger.info("No COQL count for %s (%s): probing its size by listing", module, ex)
         return None
     rows = answer.get("data") or [{}]

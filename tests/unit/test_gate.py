@@ -127,6 +127,14 @@ def test_server_errors_are_retried_then_fail_with_the_status_after_the_budget(m)
     assert "502 Bad Gateway" in str(err.value) and "GET /crm/v7/Leads" in str(err.value)
 
 
+def test_a_501_not_implemented_is_not_retried(m) -> None:
+    m.get(LEADS, status_code=501, text="Unsupported method", headers={"Content-Type": "text/plain"})
+    ledger = RunLedger()
+    with pytest.raises(ZohoApiError) as err:
+        make_client(ledger).get_data("Leads", module="Leads")
+    assert err.value.status_code == 501 and api_calls(m) == 1 and not ledger.retries
+
+
 def test_dropped_and_truncated_answers_are_retried(m) -> None:
     m.get(
         LEADS,
