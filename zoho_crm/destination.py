@@ -25,6 +25,9 @@ TABLE_FORMATS = ("delta",)  # iceberg: dlt 1.31 merges it, but applies neither h
 # DuckDB's buffer memory for loads and merges; past it DuckDB spills to a temporary directory beside the file.
 # Without insertion order, a large COPY can spill too (else a million wide rows ran out of memory).
 DUCKDB_GLOBAL_CONFIG = {"memory_limit": "512MB", "preserve_insertion_order": False}
+# One load job at a time: DuckDB parallelises each INSERT itself, and dlt's 20 parallel jobs (one per file of
+# 100,000 rows) shared the memory limit: a million REST-shaped rows ran out of memory in the parquet inserts.
+DUCKDB_LOAD_JOBS = 1
 
 
 def pipeline_config(pipeline_name: str) -> PipelineConfiguration:
@@ -64,7 +67,8 @@ def duckdb_file(path: str) -> TDestinationReferenceArg:
         "destination.duckdb.credentials.pragmas"
     ):
         return dlt.destinations.duckdb(path)
-    return dlt.destinations.duckdb(DuckDbCredentials(path, global_config=dict(DUCKDB_GLOBAL_CONFIG)))
+    credentials = DuckDbCredentials(path, global_config=dict(DUCKDB_GLOBAL_CONFIG))
+    return dlt.destinations.duckdb(credentials, max_parallel_load_jobs=DUCKDB_LOAD_JOBS)
 
 
 def resolve_dataset(pipeline_name: str, dataset: Optional[str]) -> str:
