@@ -169,6 +169,8 @@ def export(
         else:
             if not client.gate.ledger.reserve(BULK_JOB_CREDITS, module):
                 raise BulkReadFailed(f"the credit budget cannot pay a Bulk Read job ({BULK_JOB_CREDITS} credits)")
+            if page_token:
+                client.gate.ledger.note_bulk_page_token(page_token, module)
             job = create_job(client, module, {"page_token": page_token} if page_token else query)
             entry.jobs.append(job)
             journal.save(module, entry)

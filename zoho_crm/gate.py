@@ -38,7 +38,7 @@ from .errors import (
     ZohoNetworkError,
     ZohoThrottledError,
 )
-from .ledger import RunLedger, TCallKey, classify_call
+from .ledger import RunLedger, TCallKey
 from .settings import CONCURRENCY_WORDS, DAILY_LIMIT_WORDS, MAX_RETRY_WAIT_SECONDS, UNREACHABLE_ATTEMPTS
 
 CREDITS_REMAINING_HEADER = "X-API-CREDITS-REMAINING"
@@ -171,7 +171,7 @@ class ZohoGate:
 
     def send(self, request: PreparedRequest, transmit: Callable[[], Response]) -> Response:
         """Run `transmit` (one attempt of `request`) under the concurrency limit until its answer is final."""
-        key = classify_call(request.method or "GET", request.url or "", request.body)
+        key = self.ledger.classify(request.method or "GET", request.url or "", request.body)
         if not self.ledger.affordable(key[1]):
             raise ZohoBudgetError(self.ledger.credit_budget or 0, self.ledger.credits_total())
         started = self._clock()

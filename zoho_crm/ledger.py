@@ -59,6 +59,13 @@ def _coql_module(body: Any) -> str:
     return found.group(1) if found else ""
 
 
+def _bulk_page_token(body: Any) -> str:
+    try:
+        return str((json.loads(body or b"{}").get("query") or {}).get("page_token") or "")
+    except (ValueError, AttributeError):
+        return ""
+
+
 def _bulk_module(body: Any) -> str:
     try:
         query = json.loads(body or b"{}").get("query") or {}
@@ -83,6 +90,19 @@ class RunLedger:
         self.budget_stops: Counter[str] = Counter()  # readers that stopped early for the budget, by module
         self._reserved = 0
         self._metrics: Dict[str, MutableMapping[str, Any]] = {}  # module -> custom metrics of its dlt resource
+        self._bulk_tokens: Dict[str, str] = {}  # Bulk Read page_token -> module (the next job's body names no module)
+
+    def classify(self, method: str, url: str, body: Any = None) -> TCallKey:
+        """`classify_call`, with the module of a Bulk Read job that continues another by `page_token`."""
+        module, kind = classify_call(method, url, body)
+        if kind == "bulk_create" and not module:
+            module = self._bulk_tokens.get(_bulk_page_token(body), "")
+        return module, kind
+
+    def note_bulk_page_token(self, page_token: str, module: str) -> None:
+        """Remember which module a Bulk Read `page_token` continues."""
+        with self._lock:
+            self._bulk_tokens[page_token] = module
 
     def record_call(self, key: TCallKey, charged: bool, credits_remaining: Optional[str] = None) -> None:
         """Count one answered call; `charged` when Zoho bills it (answers below 400)."""

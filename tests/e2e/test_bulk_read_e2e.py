@@ -32,6 +32,17 @@ def load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, emu: Any, name: str, *
     return run_cli(*args)
 
 
+def resource_metrics(trace: Any) -> Dict[str, Any]:
+    """Custom metrics of each resource in a run's extract step (`zoho_api_calls`, `zoho_api_credits`)."""
+    return {
+        name: m.custom_metrics
+        for package in trace.last_extract_info.metrics.values()
+        for step in package
+        for name, m in step["resource_metrics"].items()
+        if m.custom_metrics
+    }
+
+
 def bulk_modules(emu: Any) -> List[str]:
     """Modules of the Bulk Read jobs created so far, in creation order."""
     return [job.module for job in sorted(emu.bulk_api.jobs.values(), key=lambda job: int(job.id))]
@@ -69,6 +80,10 @@ def test_exports_past_one_job_page_follow_the_page_token(make_emulator, monkeypa
     code, _, err = load(monkeypatch, tmp_path, emu, "db", "--modules", "Leads,Products", bulk_threshold="100")
     assert code == 0, err
     assert bulk_modules(emu).count("Leads") == 3 and bulk_modules(emu).count("Products") == 2
+    # a job that continues by page_token names no module in its body: its 50 credits still go to its module
+    credits = resource_metrics(dlt.attach("zoho_crm").last_trace)
+    assert credits["zoho_crm_leads"]["zoho_api_credits"]["bulk_create"] == 150
+    assert credits["zoho_crm_products"]["zoho_api_credits"]["bulk_create"] == 100
     for module in ("Leads", "Products"):
         assert_table_mirrors(emu.records(module), table_name(module), False, str(tmp_path / "db.duckdb"))
 
@@ -163,15 +178,7 @@ def test_credits_are_in_the_summary_and_in_the_dlt_trace(make_emulator, monkeypa
     assert code == 0, err
     spent = emu.stats()["credits_total"]
     assert f"API credits: {spent} (" in out and "left today" in out and "by module: " in out
-    trace = dlt.attach("zoho_crm").last_trace
-    metrics = trace.last_extract_info.metrics
-    custom = {
-        name: m.custom_metrics
-        for package in metrics.values()
-        for step in package
-        for name, m in step["resource_metrics"].items()
-        if m.custom_metrics
-    }
+    custom = resource_metrics(dlt.attach("zoho_crm").last_trace)
     assert custom["zoho_crm_leads"]["zoho_api_credits"]["list"] >= 1
     assert custom["zoho_crm_deals"]["zoho_api_credits"]["detail"] >= 1
 
