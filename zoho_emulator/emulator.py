@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -51,7 +52,7 @@ class ZohoEmulator:
         """Bind 127.0.0.1 (config.port, 0 = free port) and serve in a daemon thread; returns self."""
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer(("127.0.0.1", self.config.port), make_handler(self._core))
+        server = _Server(("127.0.0.1", self.config.port), make_handler(self._core))
         server.daemon_threads = True
         self._server = server
         self.oauth.api_domain = self.base_url
@@ -206,3 +207,13 @@ class ZohoEmulator:
     def mass_update(self, module: str, n: int, at: Any = None) -> list[str]:
         """Touch n records that then share exactly one Modified_Time; returns their ids."""
         return self.store.mass_update(module, n, at)
+
+
+class _Server(ThreadingHTTPServer):
+    """The HTTP server; a client that hangs up (a killed pipeline) is normal here, not an error to print."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Ignore connections the client reset or closed; print anything else as `socketserver` does."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)

@@ -134,3 +134,16 @@ def test_throttle_messages_name_the_cause_or_both(factory: Any) -> None:
     emu.config.throttle_messages = "documented"
     message = api.get("/crm/v7/users").json()["message"]
     assert "24 hour" in message and "concurrency limit" in message
+
+
+def test_a_client_that_resets_its_connection_is_not_an_error_to_print(emu: Any, capsys: Any) -> None:
+    import socket
+    import struct
+    import time
+
+    sock = socket.create_connection(("127.0.0.1", emu.port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+    sock.send(b"GET /crm/v7/Le")
+    sock.close()
+    time.sleep(0.3)
+    assert capsys.readouterr().err == ""
