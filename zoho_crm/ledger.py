@@ -50,28 +50,27 @@ def classify_call(method: str, url: str, body: Any = None) -> TCallKey:
     return module, "deleted" if rest[1] == "deleted" else "record"
 
 
-def _coql_module(body: Any) -> str:
+def _json_body(body: Any) -> Dict[str, Any]:
+    """The JSON object a POST sent (a COQL query, a Bulk Read job), or {}."""
     try:
-        query = str(json.loads(body or b"{}").get("select_query") or "")
-    except (ValueError, AttributeError):
-        return ""
-    found = re.search(r"\bfrom\s+(\w+)", query, re.IGNORECASE)
+        data = json.loads(body or b"{}")
+    except (ValueError, TypeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _coql_module(body: Any) -> str:
+    found = re.search(r"\bfrom\s+(\w+)", str(_json_body(body).get("select_query") or ""), re.IGNORECASE)
     return found.group(1) if found else ""
 
 
-def _bulk_page_token(body: Any) -> str:
-    try:
-        return str((json.loads(body or b"{}").get("query") or {}).get("page_token") or "")
-    except (ValueError, AttributeError):
-        return ""
+def _bulk_query(body: Any) -> Dict[str, Any]:
+    query = _json_body(body).get("query")
+    return query if isinstance(query, dict) else {}
 
 
 def _bulk_module(body: Any) -> str:
-    try:
-        query = json.loads(body or b"{}").get("query") or {}
-    except (ValueError, AttributeError):
-        return ""
-    return str((query.get("module") or {}).get("api_name") or "")
+    return str((_bulk_query(body).get("module") or {}).get("api_name") or "")
 
 
 class RunLedger:
@@ -83,7 +82,6 @@ class RunLedger:
         self.credit_budget = credit_budget
         self.calls: Counter[TCallKey] = Counter()
         self.credits: Counter[TCallKey] = Counter()
-        self.charged: Counter[TCallKey] = Counter()  # calls Zoho billed, by module and kind
         self.retries: Counter[str] = Counter()
         self.tombstones: Counter[str] = Counter()
         self.credits_remaining: Optional[int] = None
@@ -96,7 +94,7 @@ class RunLedger:
         """`classify_call`, with the module of a Bulk Read job that continues another by `page_token`."""
         module, kind = classify_call(method, url, body)
         if kind == "bulk_create" and not module:
-            module = self._bulk_tokens.get(_bulk_page_token(body), "")
+            module = self._bulk_tokens.get(str(_bulk_query(body).get("page_token") or ""), "")
         return module, kind
 
     def note_bulk_page_token(self, page_token: str, module: str) -> None:
@@ -104,13 +102,17 @@ class RunLedger:
         with self._lock:
             self._bulk_tokens[page_token] = module
 
+    def credits_of(self, key: TCallKey) -> int:
+        """Credits spent so far on calls of one (module, kind)."""
+        with self._lock:
+            return self.credits[key]
+
     def record_call(self, key: TCallKey, charged: bool, credits_remaining: Optional[str] = None) -> None:
         """Count one answered call; `charged` when Zoho bills it (answers below 400)."""
         cost = CREDIT_COSTS.get(key[1], 1) if charged else 0
         with self._lock:
             self.calls[key] += 1
             if cost:
-                self.charged[key] += 1
                 self.credits[key] += cost
                 self._reserved = max(0, self._reserved - cost)  # a reserved call consumes its reservation
             if credits_remaining is not None and credits_remaining.strip().isdigit():
@@ -201,15 +203,12 @@ class BudgetedPages:
                 if close is not None:
                     close()
                 return
-            with self.ledger._lock:
-                charged_before = self.ledger.charged[key]
+            spent_before = self.ledger.credits_of(key)
             try:
                 page = next(self._pages)
             except StopIteration:
                 # the call that ended the listing (204/304) may have been billed, and took its credit already
-                with self.ledger._lock:
-                    used = CREDIT_COSTS.get(self.kind, 1) if self.ledger.charged[key] > charged_before else 0
-                self.ledger.release(self.credits - used)
+                self.ledger.release(self.credits - (self.ledger.credits_of(key) - spent_before))
                 return
             yield page
 

@@ -116,9 +116,10 @@ def record_count(client: ZohoClient, module: str) -> Optional[int]:
         client.rejected_params.add(COQL_PATH)  # not asked again this run
         logger.info("No COQL count for %s (%s): probing its size by listing", module, ex)
         return None
-    rows = answer.get("data") or [{}]
-    count = next(iter(rows[0].values()), None) if isinstance(rows[0], dict) else None
-    return int(count) if isinstance(count, (int, float, str)) and str(count).isdigit() else None
+    try:  # one row, one column: its key is the expression or its alias (Zoho's naming is undocumented)
+        return int(next(iter(answer["data"][0].values())))
+    except (KeyError, IndexError, AttributeError, StopIteration, TypeError, ValueError):
+        return None
 
 
 class _DetailPayments:
