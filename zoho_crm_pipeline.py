@@ -18,6 +18,7 @@ from zoho_crm.demo import DEMO_PIPELINE_NAME
 from zoho_crm.destination import (
     DEFAULT_DATASET,
     TABLE_FORMATS,
+    duckdb_held_open_while_loading,
     resolve_dataset,
     resolve_destination,
     resolve_table_format,
@@ -99,22 +100,23 @@ def run(
         lakehouse.prepare_source(source)
     api_base_url = configured_api_base_url(kwargs)
     refresh = org_changed(pipeline, api_base_url) or (args.full_refresh and not named_modules(args.modules))
-    finish_pending_loads(pipeline)  # what a killed or failed run left goes first; then this run fetches anew
-    if args.full_refresh and not refresh:
-        # only the named modules (and their stage history): the others stay as they are
-        reset_modules(pipeline, with_history_modules(pipeline, named_modules(args.modules)))
-    formats = pipeline.destination.capabilities().supported_loader_file_formats
-    info = pipeline.run(
-        source,
-        loader_file_format="parquet" if "parquet" in formats else None,
-        table_format=table_format,
-        refresh="drop_sources" if refresh else None,
-    )
-    info.raise_on_failed_jobs()
-    if table_format:
-        lakehouse.apply_deletions(pipeline, info.loads_ids, table_format)
-    pipeline.set_local_state_val(ORG_STATE_KEY, api_base_url)
-    print_summary(pipeline, ledger, time.monotonic() - started)
+    with duckdb_held_open_while_loading(pipeline):
+        finish_pending_loads(pipeline)  # what a killed or failed run left goes first; then this run fetches anew
+        if args.full_refresh and not refresh:
+            # only the named modules (and their stage history): the others stay as they are
+            reset_modules(pipeline, with_history_modules(pipeline, named_modules(args.modules)))
+        formats = pipeline.destination.capabilities().supported_loader_file_formats
+        info = pipeline.run(
+            source,
+            loader_file_format="parquet" if "parquet" in formats else None,
+            table_format=table_format,
+            refresh="drop_sources" if refresh else None,
+        )
+        info.raise_on_failed_jobs()
+        if table_format:
+            lakehouse.apply_deletions(pipeline, info.loads_ids, table_format)
+        pipeline.set_local_state_val(ORG_STATE_KEY, api_base_url)
+        print_summary(pipeline, ledger, time.monotonic() - started)
     if ledger.budget_stops:
         raise ZohoCreditBudgetReached(ledger.credit_budget or 0, ledger.credits_total(), list(ledger.budget_stops))
     return info

@@ -4,6 +4,7 @@ import contextlib
 import functools
 from typing import IO, Any, Dict, Iterator, List, Optional, Set
 
+from dlt.common.jsonpath import compile_path
 from dlt.sources.helpers.requests.session import DEFAULT_TIMEOUT
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.client import PageData
@@ -87,7 +88,7 @@ class ZohoClient:
             params=dict(params or {}),
             headers=headers,
             paginator=ZohoPaginator(),
-            data_selector=data_selector,
+            data_selector=_compiled(data_selector),  # dlt would parse the JSONPath again for every page
             hooks=self._hooks(module),
         )
         with _connection_errors_as_user_errors(self.api_base_url):
@@ -128,6 +129,9 @@ class ZohoClient:
 
     def _hooks(self, module: Optional[str]) -> Dict[str, List[Any]]:
         return {"response": [functools.partial(_check_response, module=module)]}
+
+
+_compiled = functools.lru_cache(maxsize=None)(compile_path)
 
 
 def _check_response(response: Response, *args: Any, module: Optional[str], **kwargs: Any) -> None:

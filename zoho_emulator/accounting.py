@@ -72,6 +72,10 @@ class Accounting:
     def stats(self) -> dict[str, Any]:
         """Snapshot: calls and credits per kind, total credits, faults and peak concurrency."""
         with self._lock:
-            return {"calls": dict(self.calls), "credits": dict(self.credits),
-                    "credits_total": sum(self.credits.values()), "faults": dict(self.faults),
-                    "peak_concurrency": self.peak}
+            return {
+                "calls": dict(self.calls),
+                "credits": dict(self.credits),
+                "credits_total": sum(self.credits.values()),
+                "faults": dict(self.faults),
+                "peak_concurrency": self.peak,
+            }

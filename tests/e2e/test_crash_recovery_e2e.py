@@ -114,15 +114,15 @@ def test_a_load_that_failed_is_finished_by_the_next_run_which_then_fetches_what_
     assert run_cli("--modules", ",".join(MODULES))[0] == 0
     change(emulator)
     holders = []
-    load = dlt.Pipeline.load
+    normalize = dlt.Pipeline.normalize
 
-    def load_while_a_notebook_opens_the_file(self: dlt.Pipeline, *args: object, **kwargs: object) -> object:
-        holders.append(hold_duckdb(tmp_path))
-        return load(self, *args, **kwargs)
+    def normalize_while_a_notebook_opens_the_file(self: dlt.Pipeline, *args: object, **kwargs: object) -> object:
+        holders.append(hold_duckdb(tmp_path))  # and keeps it open when the load step starts
+        return normalize(self, *args, **kwargs)
 
-    monkeypatch.setattr(dlt.Pipeline, "load", load_while_a_notebook_opens_the_file)
+    monkeypatch.setattr(dlt.Pipeline, "normalize", normalize_while_a_notebook_opens_the_file)
     code, _, err = run_cli("--modules", ",".join(MODULES))
-    monkeypatch.setattr(dlt.Pipeline, "load", load)
+    monkeypatch.setattr(dlt.Pipeline, "normalize", normalize)
     for holder in holders:
         release(holder)
     assert code == 1

@@ -40,4 +40,3 @@ def finish_pending_loads(pipeline: dlt.Pipeline) -> List[str]:
             ", ".join(f"load package {load_id}" for load_id in load_ids),
         )
     return load_ids
-
