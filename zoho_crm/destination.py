@@ -32,6 +32,10 @@ DUCKDB_GLOBAL_CONFIG = {"memory_limit": "256MB", "preserve_insertion_order": Fal
 # One load job at a time: DuckDB parallelises each INSERT itself, and dlt's 20 parallel jobs (one per file of
 # 100,000 rows) shared the memory limit: a million REST-shaped rows ran out of memory in the parquet inserts.
 DUCKDB_LOAD_JOBS = 1
+# Up to this much to load, the database stays open through the load step. Past it, dlt's reopening per job is
+# noise beside the data and keeps memory as measured: a million Bulk-Read Leads (~500 MB of files) ran out of
+# DuckDB memory in the merge when the database stayed open (its memory still held the blocks the copies wrote).
+HOLD_OPEN_MAX_BYTES = 64 * 1024 * 1024
 
 
 def pipeline_config(pipeline_name: str) -> PipelineConfiguration:
@@ -116,7 +120,7 @@ def duckdb_held_open_while_loading(pipeline: dlt.Pipeline) -> Iterator[None]:
     on open and checkpoints it on close (~80 ms each; the 87 jobs of the default modules spent 8 of the load's 10 s
     so). A connection held through the step keeps DuckDB's database instance alive, so the jobs' connections share
     it. Only the load step holds it: during extract and normalize, which take hours on a large org, a notebook may
-    still open the file.
+    still open the file. Loads of more than `HOLD_OPEN_MAX_BYTES` run as dlt runs them.
     """
     if pipeline.destination is None or pipeline.destination.destination_type != "dlt.destinations.duckdb":
         yield
@@ -124,6 +128,8 @@ def duckdb_held_open_while_loading(pipeline: dlt.Pipeline) -> Iterator[None]:
     load = pipeline.load
 
     def load_held_open(*args: Any, **kwargs: Any) -> Any:
+        if _bytes_to_load(pipeline) > HOLD_OPEN_MAX_BYTES:
+            return load(*args, **kwargs)
         with _duckdb_held_open(pipeline):
             return load(*args, **kwargs)
 
@@ -132,6 +138,15 @@ def duckdb_held_open_while_loading(pipeline: dlt.Pipeline) -> Iterator[None]:
         yield
     finally:
         del pipeline.load
+
+
+def _bytes_to_load(pipeline: dlt.Pipeline) -> int:
+    """Size of the load files the next load step takes (every normalized package's new jobs)."""
+    return sum(
+        job.file_size
+        for load_id in pipeline.list_normalized_load_packages()
+        for job in pipeline.get_load_package_info(load_id).jobs["new_jobs"]
+    )
 
 
 @contextmanager

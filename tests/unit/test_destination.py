@@ -55,3 +55,23 @@ def test_other_destinations_load_as_dlt_does(tmp_path: Path) -> None:
         assert "load" not in vars(pipeline)
         pipeline.run([{"id": 1}], table_name="t")
     assert list((tmp_path / "files").rglob("t/*"))
+
+
+def test_a_load_larger_than_the_hold_limit_reopens_the_database_per_job_as_dlt_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: List[str] = []
+    run_job = DuckDbCopyJob.run
+    monkeypatch.setattr(DuckDbCopyJob, "run", lambda job: events.append("job") or run_job(job))
+    monkeypatch.setattr("zoho_crm.destination.HOLD_OPEN_MAX_BYTES", 100)  # any parquet file is larger
+    pipeline = dlt.pipeline(
+        "too_big_to_hold", destination=duckdb_file(str(tmp_path / "big.duckdb")), pipelines_dir=str(tmp_path)
+    )
+    spy_on_destination_client(pipeline, events)
+
+    with duckdb_held_open_while_loading(pipeline):
+        pipeline.run([{"id": i} for i in range(3)], table_name="t", loader_file_format="parquet")
+
+    assert events == ["job"]
+    with pipeline.sql_client() as client:
+        assert client.execute_sql("SELECT count(*) FROM t")[0][0] == 3
