@@ -54,10 +54,8 @@ def mixed(n: int) -> None:
         bulk_db, rest_db = next((Path(tmp) / "Bulk").glob("*.duckdb")), next((Path(tmp) / "REST").glob("*.duckdb"))
         differences = table_differences(str(rest_db), str(bulk_db))
     bulk, rest = results["Bulk Read (defaults)"], results["REST (bulk_threshold=0)"]
-    print(
-        f"credits: Bulk Read {bulk.calls['credits']} vs REST {rest.calls['credits']} = "
-        f"{bulk.calls['credits'] / rest.calls['credits']:.3f} (target <= 0.45)"
-    )
+    print(f"credits: Bulk Read {bulk.calls['credits']} vs REST {rest.calls['credits']} = "
+          f"{bulk.calls['credits'] / rest.calls['credits']:.3f} (target <= 0.45)")
     print("tables identical (every table, row by row)" if not differences else f"DIFFERENCES: {differences[:3]}")
 
 

@@ -53,16 +53,11 @@ def _child_differences(table: str, records: List[Dict[str, Any]]) -> List[str]:
             f"SELECT p.id, count(*) FROM {child} c JOIN {table} p ON c._dlt_parent_id = p._dlt_id GROUP BY p.id"
         )
         loaded = Counter({str(parent): n for parent, n in rows})
-        orphans = query(
-            f"SELECT count(*) FROM {child} c LEFT JOIN {table} p ON c._dlt_parent_id = p._dlt_id "
-            "WHERE p._dlt_id IS NULL"
-        )[0][0]
+        orphans = query(f"SELECT count(*) FROM {child} c LEFT JOIN {table} p ON c._dlt_parent_id = p._dlt_id "
+                        "WHERE p._dlt_id IS NULL")[0][0]
         if loaded != expected or orphans:
-            diff = {
-                k: (expected.get(k, 0), loaded.get(k, 0))
-                for k in set(expected) | set(loaded)
-                if expected.get(k, 0) != loaded.get(k, 0)
-            }
+            diff = {k: (expected.get(k, 0), loaded.get(k, 0)) for k in set(expected) | set(loaded)
+                    if expected.get(k, 0) != loaded.get(k, 0)}
             problems.append(f"{child}: rows per parent (expected, loaded) differ for {diff}, orphans {orphans}")
         sub_fields = {k for r in records for item in (r.get(field) or []) for k, v in item.items() if _objects(v)}
         for sub in sorted(sub_fields):

@@ -185,10 +185,8 @@ def _layout(name: str, names: Dict[str, str]) -> TFactory:
 
 def _user(name: str, with_email: bool) -> TFactory:
     def factory(index: Dict[str, int]) -> TConvert:
-        user_id, full_name, email = (
-            _cell(index, name),
-            _cell(index, f"{name}.{USER_NAME}"),
-            _cell(index, f"{name}.{USER_EMAIL}"),
+        user_id, full_name, email = _cell(index, name), _cell(index, f"{name}.{USER_NAME}"), _cell(
+            index, f"{name}.{USER_EMAIL}"
         )
 
         def convert(row: TRow) -> Optional[Dict[str, Any]]:

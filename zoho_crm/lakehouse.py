@@ -46,8 +46,7 @@ def prepare_source(source: DltSource) -> DltSource:
         The same source, its resources' `hard_delete` columns now plain boolean columns.
     """
     RelationalNormalizer.update_normalizer_config(
-        source.schema,
-        {"propagation": {"root": {"_dlt_load_id": "_dlt_load_id"}}},  # type: ignore[dict-item]
+        source.schema, {"propagation": {"root": {"_dlt_load_id": "_dlt_load_id"}}}  # type: ignore[dict-item]
     )
     for resource in source.resources.values():
         columns = resource.columns
@@ -110,7 +109,10 @@ def _read(table: Any, columns: List[str]) -> Any:
     present = set(table.schema().to_arrow().names)
     data = table.to_pyarrow_dataset().to_table(columns=[c for c in columns if c in present])
     return pa.table(
-        {c: data[c].cast(pa.string()) if c in present else pa.nulls(data.num_rows, pa.string()) for c in columns}
+        {
+            c: data[c].cast(pa.string()) if c in present else pa.nulls(data.num_rows, pa.string())
+            for c in columns
+        }
     )
 
 

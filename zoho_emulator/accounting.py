@@ -72,10 +72,6 @@ class Accounting:
     def stats(self) -> dict[str, Any]:
         """Snapshot: calls and credits per kind, total credits, faults and peak concurrency."""
         with self._lock:
-            return {
-                "calls": dict(self.calls),
-                "credits": dict(self.credits),
-                "credits_total": sum(self.credits.values()),
-                "faults": dict(self.faults),
-                "peak_concurrency": self.peak,
-            }
+            return {"calls": dict(self.calls), "credits": dict(self.credits),
+                    "credits_total": sum(self.credits.values()), "faults": dict(self.faults),
+                    "peak_concurrency": self.peak}

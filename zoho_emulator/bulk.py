@@ -26,32 +26,10 @@ if TYPE_CHECKING:
 
 BULK_ID_BASE = ID_BASE + 900_000_000
 PREPARE_WAIT_SECONDS = 2.0  # a status call after the delay waits this long for a small export to be written
-DATE_COMPARATORS = (
-    "equal",
-    "not_equal",
-    "in",
-    "not_in",
-    "between",
-    "not_between",
-    "greater_than",
-    "greater_equal",
-    "less_than",
-    "less_equal",
-)
-OTHER_COMPARATORS = (
-    "equal",
-    "not_equal",
-    "in",
-    "not_in",
-    "greater_than",
-    "greater_equal",
-    "less_than",
-    "less_equal",
-    "contains",
-    "not_contains",
-    "starts_with",
-    "ends_with",
-)
+DATE_COMPARATORS = ("equal", "not_equal", "in", "not_in", "between", "not_between", "greater_than", "greater_equal",
+                    "less_than", "less_equal")
+OTHER_COMPARATORS = ("equal", "not_equal", "in", "not_in", "greater_than", "greater_equal", "less_than",
+                     "less_equal", "contains", "not_contains", "starts_with", "ends_with")
 
 
 def bulk_error(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> ZohoError:
@@ -106,51 +84,36 @@ class BulkApi:
             raise bulk_error(400, "REQUEST_BODY_NOT_READABLE", "the request body is not valid JSON") from None
         query = body.get("query") if isinstance(body, dict) else None
         if not isinstance(query, dict):
-            raise bulk_error(
-                400, "MANDATORY_NOT_FOUND", "required field not found", {"api_name": "query", "json_path": "$.query"}
-            )
+            raise bulk_error(400, "MANDATORY_NOT_FOUND", "required field not found",
+                             {"api_name": "query", "json_path": "$.query"})
         file_type = body.get("file_type", "csv")
         if file_type not in ("csv", "ics"):
-            raise bulk_error(
-                400, "INVALID_DATA", "invalid file_type", {"api_name": "file_type", "json_path": "$.file_type"}
-            )
+            raise bulk_error(400, "INVALID_DATA", "invalid file_type", {"api_name": "file_type",
+                                                                         "json_path": "$.file_type"})
         if "page_token" in query:
             state = self.page_tokens.get(str(query["page_token"]))
             if state is None:
-                raise bulk_error(
-                    400,
-                    "INVALID_DATA",
-                    "invalid page_token",
-                    {"api_name": "page_token", "json_path": "$.query.page_token"},
-                )
+                raise bulk_error(400, "INVALID_DATA", "invalid page_token",
+                                 {"api_name": "page_token", "json_path": "$.query.page_token"})
             module, fields, criteria, page = state
             mdef = self.store.mdefs[module]
         else:
             module = str((query.get("module") or {}).get("api_name", ""))
             if not module:
-                raise bulk_error(
-                    400,
-                    "MANDATORY_NOT_FOUND",
-                    "required field not found",
-                    {"api_name": "module", "json_path": "$.query.module"},
-                )
+                raise bulk_error(400, "MANDATORY_NOT_FOUND", "required field not found",
+                                 {"api_name": "module", "json_path": "$.query.module"})
             found = self.store.mdefs.get(module)
             if found is None or not found.api_supported or found.kind == "meta":
-                raise bulk_error(
-                    400,
-                    "INVALID_DATA",
-                    "the module name given seems to be invalid",
-                    {"api_name": "module", "json_path": "$.query.module.api_name"},
-                )
+                raise bulk_error(400, "INVALID_DATA", "the module name given seems to be invalid",
+                                 {"api_name": "module", "json_path": "$.query.module.api_name"})
             mdef = found
             if module == "Notes":
                 raise bulk_error(400, "MODULE_NOT_SUPPORTED", "Bulk Read is not supported for this module")
             fields = [str(f) for f in query.get("fields") or []]
             for name in fields:
                 if self._column(mdef, name) is None:
-                    raise bulk_error(
-                        400, "INVALID_DATA", "invalid field", {"api_name": name, "json_path": "$.query.fields"}
-                    )
+                    raise bulk_error(400, "INVALID_DATA", "invalid field", {"api_name": name,
+                                                                            "json_path": "$.query.fields"})
             criteria = query.get("criteria")
             page = int(query.get("page", 1) or 1)
             if page < 1:
@@ -162,28 +125,10 @@ class BulkApi:
             raise bulk_error(403, "NO_PERMISSION", "permission denied", {"permissions": [f"Crm_Implied_View_{module}"]})
         job = self._snapshot(mdef, fields, criteria, page, req.now)
         created_by = self._creator()
-        details = {
-            "id": job.id,
-            "operation": "read",
-            "state": "ADDED",
-            "created_by": created_by,
-            "created_time": self.store.gen.dt(int(job.created)),
-        }
-        return (
-            201,
-            {
-                "data": [
-                    {
-                        "status": "success",
-                        "code": "ADDED_SUCCESSFULLY",
-                        "message": "Added successfully.",
-                        "details": details,
-                    }
-                ],
-                "info": {},
-            },
-            {},
-        )
+        details = {"id": job.id, "operation": "read", "state": "ADDED", "created_by": created_by,
+                   "created_time": self.store.gen.dt(int(job.created))}
+        return 201, {"data": [{"status": "success", "code": "ADDED_SUCCESSFULLY", "message": "Added successfully.",
+                               "details": details}], "info": {}}, {}
 
     def _creator(self) -> dict[str, str]:
         admin = self.store.user_rows[0]
@@ -218,38 +163,28 @@ class BulkApi:
             raise bulk_error(400, "INVALID_CRITERIA", "invalid field in criteria", {"api_name": str(field)})
         if f.data_type in ("datetime", "date"):
             if comparator not in DATE_COMPARATORS:
-                raise bulk_error(
-                    400,
-                    "FIELD_COMPARATOR_IN_CRITERIA_NOT_SUPPORTED",
-                    "comparator not supported",
-                    {"api_name": f.api_name, "comparator": str(comparator)},
-                )
+                raise bulk_error(400, "FIELD_COMPARATOR_IN_CRITERIA_NOT_SUPPORTED", "comparator not supported",
+                                 {"api_name": f.api_name, "comparator": str(comparator)})
             current = self.store.gen.value(mdef, st, f)
             if current is None:
                 return comparator in ("not_equal", "not_in", "not_between")
             actual = datetime.fromisoformat(current).timestamp()
             return compare(actual, comparator, value, parse_when)
         if comparator not in OTHER_COMPARATORS:
-            raise bulk_error(
-                400,
-                "FIELD_COMPARATOR_IN_CRITERIA_NOT_SUPPORTED",
-                "comparator not supported",
-                {"api_name": f.api_name, "comparator": str(comparator)},
-            )
+            raise bulk_error(400, "FIELD_COMPARATOR_IN_CRITERIA_NOT_SUPPORTED", "comparator not supported",
+                             {"api_name": f.api_name, "comparator": str(comparator)})
         current = self.store.gen.value(mdef, st, f)
         if isinstance(current, dict):
             current = current.get("id")
         return compare(current, comparator, value, lambda v: v)
 
-    def _snapshot(
-        self, mdef: ModuleDef, fields: list[str], criteria: dict[str, Any] | None, page: int, now: float
-    ) -> BulkJob:
+    def _snapshot(self, mdef: ModuleDef, fields: list[str], criteria: dict[str, Any] | None, page: int,
+                  now: float) -> BulkJob:
         with self.store.lock:
-            states = sorted(
-                (st for st in self.store.live(mdef.api_name) if self._matches(mdef, st, criteria)), key=lambda s: s.id
-            )
+            states = sorted((st for st in self.store.live(mdef.api_name) if self._matches(mdef, st, criteria)),
+                            key=lambda s: s.id)
         size = self.config.bulk_page_size
-        chunk = [st.id for st in states[(page - 1) * size : page * size]]
+        chunk = [st.id for st in states[(page - 1) * size: page * size]]
         more = len(states) > page * size
         token = None
         if more:
@@ -286,29 +221,15 @@ class BulkApi:
         job = self._job(job_id)
         state = self.state(job, req.now)
         item: dict[str, Any] = {
-            "id": job.id,
-            "operation": "read",
-            "state": state,
-            "query": {
-                "module": {"api_name": job.module, "id": str(self.store.meta_id(f"module:{job.module}"))},
-                "page": job.page,
-                "cvid": None,
-                "fields": job.fields,
-                "criteria": job.criteria,
-            },
-            "created_by": self._creator(),
-            "created_time": self.store.gen.dt(int(job.created)),
-            "file_type": "csv",
+            "id": job.id, "operation": "read", "state": state,
+            "query": {"module": {"api_name": job.module, "id": str(self.store.meta_id(f"module:{job.module}"))},
+                      "page": job.page, "cvid": None, "fields": job.fields, "criteria": job.criteria},
+            "created_by": self._creator(), "created_time": self.store.gen.dt(int(job.created)), "file_type": "csv",
         }
         if state == "COMPLETED":
-            item["result"] = {
-                "page": job.page,
-                "per_page": self.config.bulk_page_size,
-                "count": len(job.ids),
-                "download_url": f"/crm/bulk/v7/read/{job.id}/result",
-                "more_records": job.more,
-                "next_page_token": job.next_token,
-            }
+            item["result"] = {"page": job.page, "per_page": self.config.bulk_page_size, "count": len(job.ids),
+                              "download_url": f"/crm/bulk/v7/read/{job.id}/result", "more_records": job.more,
+                              "next_page_token": job.next_token}
         return 200, {"data": [item]}, {}
 
     # --- download --------------------------------------------------------------------------------------------------
@@ -325,11 +246,8 @@ class BulkApi:
             self._downloads.append(req.now)
         with open(str(job.archive), "rb") as f:
             payload = f.read()
-        return (
-            200,
-            payload,
-            {"Content-Type": "application/zip", "Content-Disposition": f'attachment; filename="{job.id}.zip"'},
-        )
+        return 200, payload, {"Content-Type": "application/zip",
+                              "Content-Disposition": f'attachment; filename="{job.id}.zip"'}
 
     def _prepare(self, job: BulkJob) -> None:
         """Write the job's zip (`{id}.csv` inside) to a file, streamed: the values of the snapshot's records now."""
@@ -415,12 +333,8 @@ def compare(actual: Any, comparator: str, value: Any, conv: Any) -> bool:
         return (actual in values) == (comparator == "in")
     if comparator in ("contains", "not_contains", "starts_with", "ends_with"):
         text, needle = str(actual or ""), str(value)
-        result = {
-            "contains": needle in text,
-            "not_contains": needle not in text,
-            "starts_with": text.startswith(needle),
-            "ends_with": text.endswith(needle),
-        }
+        result = {"contains": needle in text, "not_contains": needle not in text,
+                  "starts_with": text.startswith(needle), "ends_with": text.endswith(needle)}
         return result[comparator]
     target = conv(value)
     if comparator == "equal":
@@ -430,11 +344,7 @@ def compare(actual: Any, comparator: str, value: Any, conv: Any) -> bool:
     if actual is None:
         return False
     try:
-        return {
-            "greater_than": actual > target,
-            "greater_equal": actual >= target,
-            "less_than": actual < target,
-            "less_equal": actual <= target,
-        }[comparator]
+        return {"greater_than": actual > target, "greater_equal": actual >= target, "less_than": actual < target,
+                "less_equal": actual <= target}[comparator]
     except TypeError:
         raise bulk_error(400, "COMPARATOR_AND_VALUE_IN_CRITERIA_NOT_COMPATIBLE", "incompatible value") from None

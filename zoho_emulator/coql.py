@@ -44,19 +44,12 @@ class CoqlApi:
         if not isinstance(text, str) or not text.strip():
             raise ZohoError(400, "MANDATORY_NOT_FOUND", "required field not found", {"api_name": "select_query"})
         if not HAS_WHERE.search(text):
-            raise ZohoError(
-                400,
-                "SYNTAX_ERROR",
-                "error occured while parsing the query",
-                {"clause": "where", "near": "", "line": 1, "column": len(text)},
-            )
+            raise ZohoError(400, "SYNTAX_ERROR", "error occured while parsing the query",
+                            {"clause": "where", "near": "", "line": 1, "column": len(text)})
         match = COUNT_QUERY.match(text)
         if match is None:
-            raise ZohoError(
-                400,
-                "INVALID_QUERY",
-                "the emulator evaluates only: select COUNT(field) from Module where field is not null",
-            )
+            raise ZohoError(400, "INVALID_QUERY", "the emulator evaluates only: select COUNT(field) from Module "
+                                                  "where field is not null")
         mdef = self.store.mdefs.get(match["module"])
         if mdef is None or not mdef.api_supported or mdef.kind not in ("data", "tracker"):
             raise ZohoError(400, "INVALID_QUERY", "invalid module given", {"module": match["module"]})

@@ -100,202 +100,31 @@ class DeletedEntry:
     state: RecordState | None
 
 
-FIRST = (
-    "Patricia",
-    "John",
-    "Aarav",
-    "Mei",
-    "Lukas",
-    "Sofia",
-    "Kenji",
-    "Amara",
-    "Diego",
-    "Priya",
-    "Noah",
-    "Emma",
-    "Olivia",
-    "Liam",
-    "Chloé",
-    "Søren",
-    "Zoë",
-    "Mateo",
-    "Ananya",
-    "Hiro",
-    "Fatima",
-    "Ivan",
-    "Grace",
-    "Omar",
-)
-LAST = (
-    "Boyle",
-    "Smith",
-    "Sharma",
-    "Wong",
-    "Müller",
-    "Rossi",
-    "Tanaka",
-    "Okafor",
-    "García",
-    "Iyer",
-    "Brown",
-    "Johnson",
-    "Dubois",
-    "Nielsen",
-    "Kowalski",
-    "Silva",
-    "Nakamura",
-    "Haddad",
-    "Petrov",
-    "O'Brien",
-    "Lee",
-)
-COMPANY_A = (
-    "Zylker",
-    "Acme",
-    "Globex",
-    "Initech",
-    "Umbrella",
-    "Stark",
-    "Wayne",
-    "Tyrell",
-    "Soylent",
-    "Hooli",
-    "Vandelay",
-    "Cyberdyne",
-    "Wonka",
-    "Gringotts",
-    "Oceanic",
-    "Massive Dynamic",
-)
+FIRST = ("Patricia", "John", "Aarav", "Mei", "Lukas", "Sofia", "Kenji", "Amara", "Diego", "Priya", "Noah", "Emma",
+         "Olivia", "Liam", "Chloé", "Søren", "Zoë", "Mateo", "Ananya", "Hiro", "Fatima", "Ivan", "Grace", "Omar")
+LAST = ("Boyle", "Smith", "Sharma", "Wong", "Müller", "Rossi", "Tanaka", "Okafor", "García", "Iyer", "Brown",
+        "Johnson", "Dubois", "Nielsen", "Kowalski", "Silva", "Nakamura", "Haddad", "Petrov", "O'Brien", "Lee")
+COMPANY_A = ("Zylker", "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Tyrell", "Soylent", "Hooli",
+             "Vandelay", "Cyberdyne", "Wonka", "Gringotts", "Oceanic", "Massive Dynamic")
 COMPANY_B = ("Inc", "Corp", "Ltd", "GmbH", "Pvt Ltd", "LLC", "Systems", "Labs", "Traders", "Industries")
-CITIES = (
-    "Chennai",
-    "Bengaluru",
-    "Pleasanton",
-    "Austin",
-    "Berlin",
-    "München",
-    "Tokyo",
-    "São Paulo",
-    "London",
-    "Paris",
-    "Sydney",
-    "Toronto",
-    "Dubai",
-    "Singapore",
-    "Zürich",
-)
-STATES = (
-    "Tamil Nadu",
-    "Karnataka",
-    "California",
-    "Texas",
-    "Berlin",
-    "Bavaria",
-    "Tokyo",
-    "São Paulo",
-    "England",
-    "Île-de-France",
-    "NSW",
-    "Ontario",
-    "Dubai",
-    "Singapore",
-    "Zürich",
-)
-COUNTRIES = (
-    "India",
-    "United States",
-    "Germany",
-    "Japan",
-    "Brazil",
-    "United Kingdom",
-    "France",
-    "Australia",
-    "Canada",
-    "United Arab Emirates",
-    "Singapore",
-    "Switzerland",
-)
-STREETS = (
-    "MG Road",
-    "Main Street",
-    "Hauptstraße",
-    "Sakura-dori",
-    "Rua Augusta",
-    "Baker Street",
-    "Rue de Rivoli",
-    "George Street",
-    "King Street West",
-    "Sheikh Zayed Road",
-)
-WORDS = (
-    "account",
-    "follow",
-    "up",
-    "pricing",
-    "renewal",
-    "contract",
-    "demo",
-    "onboarding",
-    "integration",
-    "support",
-    "quarterly",
-    "review",
-    "budget",
-    "approval",
-    "pilot",
-    "rollout",
-    "migration",
-    "training",
-    "invoice",
-    "shipment",
-    "priority",
-    "feedback",
-    "proposal",
-    "meeting",
-    "call",
-    "email",
-    "partner",
-    "expansion",
-)
-TITLES = (
-    "CEO",
-    "CTO",
-    "VP Sales",
-    "Sales Manager",
-    "Purchasing Manager",
-    "Engineer",
-    "Analyst",
-    "Consultant",
-    "Director",
-    "Office Manager",
-)
+CITIES = ("Chennai", "Bengaluru", "Pleasanton", "Austin", "Berlin", "München", "Tokyo", "São Paulo", "London",
+          "Paris", "Sydney", "Toronto", "Dubai", "Singapore", "Zürich")
+STATES = ("Tamil Nadu", "Karnataka", "California", "Texas", "Berlin", "Bavaria", "Tokyo", "São Paulo", "England",
+          "Île-de-France", "NSW", "Ontario", "Dubai", "Singapore", "Zürich")
+COUNTRIES = ("India", "United States", "Germany", "Japan", "Brazil", "United Kingdom", "France", "Australia",
+             "Canada", "United Arab Emirates", "Singapore", "Switzerland")
+STREETS = ("MG Road", "Main Street", "Hauptstraße", "Sakura-dori", "Rua Augusta", "Baker Street", "Rue de Rivoli",
+           "George Street", "King Street West", "Sheikh Zayed Road")
+WORDS = ("account", "follow", "up", "pricing", "renewal", "contract", "demo", "onboarding", "integration", "support",
+         "quarterly", "review", "budget", "approval", "pilot", "rollout", "migration", "training", "invoice",
+         "shipment", "priority", "feedback", "proposal", "meeting", "call", "email", "partner", "expansion")
+TITLES = ("CEO", "CTO", "VP Sales", "Sales Manager", "Purchasing Manager", "Engineer", "Analyst", "Consultant",
+          "Director", "Office Manager")
 DEPARTMENTS = ("Sales", "Marketing", "Finance", "Engineering", "Support", "Operations", "Procurement")
-UNICODE_BITS = (
-    "Café déjà vu — naïve façade",
-    "東京の顧客 (重要)",
-    "서울 지사 담당",
-    "Ünïcødé Straße 12",
-    "🚀 Launch partner 🎉",
-    "Привет, мир",
-    "مرحبا بالعالم",
-    "emoji mix 😀👍🏽 ✓",
-    "Ελληνικά κείμενο",
-)
-PRODUCTS = (
-    "Router",
-    "Switch",
-    "Firewall",
-    "Laptop",
-    "Server",
-    "License",
-    "Support Plan",
-    "Headset",
-    "Monitor",
-    "Docking Station",
-    "Access Point",
-    "Storage Array",
-)
+UNICODE_BITS = ("Café déjà vu — naïve façade", "東京の顧客 (重要)", "서울 지사 담당", "Ünïcødé Straße 12",
+                "🚀 Launch partner 🎉", "Привет, мир", "مرحبا بالعالم", "emoji mix 😀👍🏽 ✓", "Ελληνικά κείμενο")
+PRODUCTS = ("Router", "Switch", "Firewall", "Laptop", "Server", "License", "Support Plan", "Headset", "Monitor",
+            "Docking Station", "Access Point", "Storage Array")
 SKILLS = ("Negotiation", "Python", "Accounting", "Logistics", "Design", "Support")
 
 
@@ -400,14 +229,8 @@ class DataGen:
             return f"{first} {last}" if first else last
         if g in ("company", "deal_name", "campaign_name", "price_book_name", "vehicle_name", "product_name"):
             base = f"{COMPANY_A[h % len(COMPANY_A)]} {COMPANY_B[(h >> 8) % len(COMPANY_B)]}"
-            suffix = {
-                "company": "",
-                "deal_name": " - Deal",
-                "campaign_name": " Campaign",
-                "price_book_name": " Price Book",
-                "vehicle_name": "",
-                "product_name": "",
-            }[g]
+            suffix = {"company": "", "deal_name": " - Deal", "campaign_name": " Campaign",
+                      "price_book_name": " Price Book", "vehicle_name": "", "product_name": ""}[g]
             if g == "product_name":
                 base = f"{PRODUCTS[h % len(PRODUCTS)]} {COMPANY_A[(h >> 8) % len(COMPANY_A)]}"
             if g == "vehicle_name":
@@ -450,14 +273,8 @@ class DataGen:
         if g == "ticker":
             return f"{COMPANY_A[h % len(COMPANY_A)][:3].upper()}{h % 1000:03d}"
         if g in ("employees", "small_int", "sic", "probability", "year", "call_seconds"):
-            return {
-                "employees": 1 + h % 5000,
-                "small_int": h % 90,
-                "sic": 1000 + h % 8999,
-                "probability": (h % 11) * 10,
-                "year": 2005 + h % 20,
-                "call_seconds": 30 + h % 3600,
-            }[g]
+            return {"employees": 1 + h % 5000, "small_int": h % 90, "sic": 1000 + h % 8999,
+                    "probability": (h % 11) * 10, "year": 2005 + h % 20, "call_seconds": 30 + h % 3600}[g]
         if g in ("revenue", "amount", "price", "small_money"):
             scale = {"revenue": 10_000_000, "amount": 500_000, "price": 5_000, "small_money": 500}[g]
             return round((h % (scale * 100)) / 100, 2)
@@ -580,14 +397,8 @@ class DataGen:
         if name is None:
             return []
         creator = self.user(st.creator)
-        return [
-            {
-                "id": str(self.store.territory_id(name)),
-                "Name": name,
-                "$assigned_by": {"name": creator["name"], "id": creator["id"]},
-                "$assigned_time": self.dt(st.created),
-            }
-        ]
+        return [{"id": str(self.store.territory_id(name)), "Name": name,
+                 "$assigned_by": {"name": creator["name"], "id": creator["id"]}, "$assigned_time": self.dt(st.created)}]
 
     def pipeline(self, mdef: ModuleDef, st: RecordState) -> Any:
         """The deal's pipeline (the first one when the Pipeline field is gone)."""
@@ -626,12 +437,9 @@ class DataGen:
             price = 100.0
             if products.initial_count:
                 pst = products.by_index[rh % products.initial_count]
-                product = {
-                    "Product_Code": self.value(pdef, pst, pdef.field("Product_Code")),  # type: ignore[arg-type]
-                    "Currency": self.dep(pdef, pst, "Currency") or HOME_CURRENCY,
-                    "name": self.display_name(pdef, pst),
-                    "id": str(pst.id),
-                }
+                product = {"Product_Code": self.value(pdef, pst, pdef.field("Product_Code")),  # type: ignore[arg-type]
+                           "Currency": self.dep(pdef, pst, "Currency") or HOME_CURRENCY,
+                           "name": self.display_name(pdef, pst), "id": str(pst.id)}
                 price = self.value(pdef, pst, pdef.field("Unit_Price")) or 100.0  # type: ignore[arg-type]
             qty = float(1 + (rh >> 4) % 20)
             total = round(qty * price, 2)
@@ -639,43 +447,17 @@ class DataGen:
             after = round(total - discount, 2)
             tax_pct = (0.0, 5.0, 9.0, 18.0)[(rh >> 13) % 4]
             tax_value = round(after * tax_pct / 100, 2)
-            line_tax = (
-                [
-                    {
-                        "percentage": tax_pct,
-                        "name": "GST",
-                        "id": str(self.store.tag_id("GST")),
-                        "value": tax_value,
-                        "display_name": f"GST ({tax_pct})",
-                    }
-                ]
-                if tax_pct
-                else []
-            )
-            rows.append(
-                {
-                    "Product_Name": product,
-                    "Product_Description": None if rh % 3 else self.words(rh, 5),
-                    "Quantity": qty,
-                    "List_Price": price,
-                    "Unit_Price": price,
-                    "Discount": discount,
-                    "Total": total,
-                    "Total_After_Discount": after,
-                    "Tax": tax_value,
-                    "Net_Total": round(after + tax_value, 2),
-                    "Line_Tax": line_tax,
-                    "Price_Book_Name": None,
-                    "Sequence_Number": n + 1,
-                    "Parent_Id": self.parent_ref(mdef, st),
-                    "Created_Time": self.dt(st.created),
-                    "Modified_Time": self.dt(st.modified),
-                    "Created_By": creator,
-                    "Modified_By": modifier,
-                    "id": self.row_id(st, f.api_name, n, st.li_version),
-                    "$in_merge": False,
-                }
-            )
+            line_tax = [{"percentage": tax_pct, "name": "GST", "id": str(self.store.tag_id("GST")),
+                         "value": tax_value, "display_name": f"GST ({tax_pct})"}] if tax_pct else []
+            rows.append({
+                "Product_Name": product, "Product_Description": None if rh % 3 else self.words(rh, 5),
+                "Quantity": qty, "List_Price": price, "Unit_Price": price, "Discount": discount, "Total": total,
+                "Total_After_Discount": after, "Tax": tax_value, "Net_Total": round(after + tax_value, 2),
+                "Line_Tax": line_tax, "Price_Book_Name": None, "Sequence_Number": n + 1,
+                "Parent_Id": self.parent_ref(mdef, st), "Created_Time": self.dt(st.created),
+                "Modified_Time": self.dt(st.modified), "Created_By": creator, "Modified_By": modifier,
+                "id": self.row_id(st, f.api_name, n, st.li_version), "$in_merge": False,
+            })
         return rows
 
     def totals(self, mdef: ModuleDef, st: RecordState) -> dict[str, float]:
@@ -686,13 +468,8 @@ class DataGen:
         h = mix(self.seed, salt(mdef.api_name), st.index, 77)
         discount = round(sub * (h % 5) / 100, 2)
         adjustment = float((h >> 5) % 3 * 10)
-        return {
-            "sub_total": sub,
-            "inv_tax": 0.0,
-            "inv_discount": discount,
-            "adjustment": adjustment,
-            "grand_total": round(sub - discount + adjustment, 2),
-        }
+        return {"sub_total": sub, "inv_tax": 0.0, "inv_discount": discount, "adjustment": adjustment,
+                "grand_total": round(sub - discount + adjustment, 2)}
 
     def subform_rows(self, mdef: ModuleDef, st: RecordState, f: FieldDef) -> list[dict[str, Any]]:
         """Rows of the custom subform (Accounts.Subform_1), in the v7 subform-row shape."""
@@ -700,21 +477,13 @@ class DataGen:
         rows = []
         for n in range(h % 4):
             rh = mix(h, n)
-            rows.append(
-                {
-                    "Proficiency": ("Beginner", "Intermediate", "Expert")[rh % 3],
-                    "Skill": SKILLS[(rh >> 3) % len(SKILLS)],
-                    "Years": (rh >> 7) % 15,
-                    "Parent_Id": self.parent_ref(mdef, st),
-                    "Created_Time": self.dt(st.created),
-                    "Modified_Time": self.dt(st.modified),
-                    "Layout": {"name": "Standard", "id": str(self.store.layout_id("Subform_1"))},
-                    "id": self.row_id(st, f.api_name, n, st.li_version),
-                    "$in_merge": False,
-                    "$field_states": None,
-                    "$zia_visions": None,
-                }
-            )
+            rows.append({"Proficiency": ("Beginner", "Intermediate", "Expert")[rh % 3],
+                         "Skill": SKILLS[(rh >> 3) % len(SKILLS)], "Years": (rh >> 7) % 15,
+                         "Parent_Id": self.parent_ref(mdef, st), "Created_Time": self.dt(st.created),
+                         "Modified_Time": self.dt(st.modified),
+                         "Layout": {"name": "Standard", "id": str(self.store.layout_id("Subform_1"))},
+                         "id": self.row_id(st, f.api_name, n, st.li_version), "$in_merge": False,
+                         "$field_states": None, "$zia_visions": None})
         return rows
 
     def linking_rows(self, mdef: ModuleDef, st: RecordState, f: FieldDef) -> list[dict[str, Any]]:
@@ -726,18 +495,10 @@ class DataGen:
             contact = self.ref("Contacts", mix(h, n))
             if contact is None:
                 break
-            rows.append(
-                {
-                    "Contacts": contact,
-                    "Deals": self.parent_ref(mdef, st),
-                    "Owner": owner,
-                    "Created_Time": self.dt(st.created),
-                    "Modified_Time": self.dt(st.modified),
-                    "Created_By": owner,
-                    "Modified_By": owner,
-                    "id": self.row_id(st, f.api_name, n, st.version(f.api_name)),
-                }
-            )
+            rows.append({"Contacts": contact, "Deals": self.parent_ref(mdef, st), "Owner": owner,
+                         "Created_Time": self.dt(st.created), "Modified_Time": self.dt(st.modified),
+                         "Created_By": owner, "Modified_By": owner,
+                         "id": self.row_id(st, f.api_name, n, st.version(f.api_name))})
         return rows
 
     def pricing(self, mdef: ModuleDef, st: RecordState) -> list[dict[str, Any]]:
@@ -746,14 +507,8 @@ class DataGen:
         rows, lo = [], 1.0
         for n in range(1 + h % 3):
             hi = lo + 99 + 100 * ((h >> n) % 5)
-            rows.append(
-                {
-                    "id": self.row_id(st, "Pricing_Details", n),
-                    "from_range": lo,
-                    "to_range": hi,
-                    "discount": float(5 * (n + 1)),
-                }
-            )
+            rows.append({"id": self.row_id(st, "Pricing_Details", n), "from_range": lo, "to_range": hi,
+                         "discount": float(5 * (n + 1))})
             lo = hi + 1
         return rows
 
@@ -761,42 +516,24 @@ class DataGen:
     def specials(self, mdef: ModuleDef, st: RecordState) -> dict[str, Any]:
         """``$``-prefixed read-only attributes of a record."""
         out: dict[str, Any] = {
-            "$currency_symbol": self.currency_symbol(mdef, st),
-            "$field_states": None,
-            "$sharing_permission": "full_access",
-            "$process_flow": False,
-            "$locked_for_me": False,
+            "$currency_symbol": self.currency_symbol(mdef, st), "$field_states": None,
+            "$sharing_permission": "full_access", "$process_flow": False, "$locked_for_me": False,
             "$approval": {"delegate": False, "takeover": False, "approve": False, "reject": False, "resubmit": False},
-            "$wizard_connection_path": None,
-            "$editable": True,
+            "$wizard_connection_path": None, "$editable": True,
             "$zia_owner_assignment": "owner_recommendation_unavailable",
-            "$review_process": {"approve": False, "reject": False, "resubmit": False},
-            "$review": None,
-            "$zia_visions": None,
-            "$orchestration": False,
-            "$in_merge": False,
-            "$approval_state": st.approval,
-            "$pathfinder": False,
-            "$state": "save",
+            "$review_process": {"approve": False, "reject": False, "resubmit": False}, "$review": None,
+            "$zia_visions": None, "$orchestration": False, "$in_merge": False, "$approval_state": st.approval,
+            "$pathfinder": False, "$state": "save",
         }
         if mdef.api_name == "Leads":
-            out["$converted_detail"] = (
-                {"convert_date": self.dt(st.converted), "converted_by": self.user(st.creator)}
-                if st.converted is not None
-                else {}
-            )
+            out["$converted_detail"] = ({"convert_date": self.dt(st.converted), "converted_by": self.user(st.creator)}
+                                        if st.converted is not None else {})
         if mdef.api_name == "Events":
             out["$event_cancelled"] = False
         return out
 
-    def record(
-        self,
-        mdef: ModuleDef,
-        st: RecordState,
-        names: list[str] | None = None,
-        list_mode: bool = False,
-        rich_limit: int | None = None,
-    ) -> dict[str, Any]:
+    def record(self, mdef: ModuleDef, st: RecordState, names: list[str] | None = None, list_mode: bool = False,
+               rich_limit: int | None = None) -> dict[str, Any]:
         """Render a record.
 
         Args:

@@ -56,9 +56,8 @@ class ZohoEmulator:
         server.daemon_threads = True
         self._server = server
         self.oauth.api_domain = self.base_url
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="zoho-emulator", daemon=True
-        )
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                                        name="zoho-emulator", daemon=True)
         self._thread.start()
         return self
 
@@ -170,9 +169,8 @@ class ZohoEmulator:
         self.acct.reset()
 
     # --- mutations ----------------------------------------------------------------------------------------------------
-    def touch(
-        self, module: str, n: int = 1, ids: Iterable[str | int] | None = None, at: Any = None, field: str | None = None
-    ) -> list[str]:
+    def touch(self, module: str, n: int = 1, ids: Iterable[str | int] | None = None, at: Any = None,
+              field: str | None = None) -> list[str]:
         """Update n records (or ``ids``): Modified_Time = at or now, one field value changes; returns ids."""
         return self.store.touch(module, n, ids, at, field)
 
@@ -180,9 +178,8 @@ class ZohoEmulator:
         """Create n records; returns their ids."""
         return self.store.add(module, n, at)
 
-    def delete(
-        self, module: str, n: int = 1, ids: Iterable[str | int] | None = None, permanent: bool = False, at: Any = None
-    ) -> list[str]:
+    def delete(self, module: str, n: int = 1, ids: Iterable[str | int] | None = None, permanent: bool = False,
+               at: Any = None) -> list[str]:
         """Delete records (recycle bin, or permanently); returns their ids."""
         return self.store.delete(module, n, ids, permanent, at)
 
@@ -194,9 +191,8 @@ class ZohoEmulator:
         """Convert leads (hidden from lists unless converted=true|both); returns their ids."""
         return self.store.convert_leads(n, ids, at)
 
-    def add_field(
-        self, module: str, api_name: str, data_type: str, values: Any = None, custom_field: bool = True, **attrs: Any
-    ) -> list[str]:
+    def add_field(self, module: str, api_name: str, data_type: str, values: Any = None, custom_field: bool = True,
+                  **attrs: Any) -> list[str]:
         """Add a field; ``values`` is callable(record_index) → value, a constant, or None (always null).
 
         Returns:

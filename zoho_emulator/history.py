@@ -114,11 +114,8 @@ class FieldTracker:
             row.deleted = True
             permanent = kind == "permanent"
             name = None if permanent else self.store.gen.display_name(self.mdef, row)
-            ms.deleted.append(
-                DeletedEntry(
-                    row.id, name, kind, when, None if permanent else 0, None if permanent else row.creator, row
-                )
-            )
+            ms.deleted.append(DeletedEntry(row.id, name, kind, when, None if permanent else 0,
+                                           None if permanent else row.creator, row))
         ms.version += 1
 
     def restored(self, parent: RecordState, when: int | None) -> None:

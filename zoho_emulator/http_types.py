@@ -73,10 +73,6 @@ def choice_param(params: dict[str, str], name: str, default: str, allowed: tuple
     """Enumerated query parameter, else 400 INVALID_DATA listing the supported values."""
     v = params.get(name, default)
     if v not in allowed:
-        raise ZohoError(
-            400,
-            "INVALID_DATA",
-            f"invalid value for {name}",
-            {"api_name": name, "json_path": f"$.query.{name}", "supported_values": list(allowed)},
-        )
+        raise ZohoError(400, "INVALID_DATA", f"invalid value for {name}",
+                        {"api_name": name, "json_path": f"$.query.{name}", "supported_values": list(allowed)})
     return v

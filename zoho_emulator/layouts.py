@@ -31,34 +31,13 @@ def section_json(store: OrgStore, mdef: ModuleDef) -> dict[str, Any]:
     """The layout's one section, with its fields."""
     section_id = store.meta_id(f"section:{mdef.api_name}")
     # a field's section_id is a small int32 in Zoho's layouts sample, not the section's 19-digit id
-    fields = [
-        {
-            **f,
-            "required": f["system_mandatory"],
-            "validation_rule": None,
-            "default_value": None,
-            "section_id": 1,
-            "static_values": [],
-            "_delete": None,
-        }
-        for f in fields_json(store, mdef)
-    ]
+    fields = [{**f, "required": f["system_mandatory"], "validation_rule": None, "default_value": None,
+               "section_id": 1, "static_values": [], "_delete": None} for f in fields_json(store, mdef)]
     name = f"{mdef.singular} Information"
-    return {
-        "id": str(section_id),
-        "name": name,
-        "display_label": name,
-        "api_name": name.replace(" ", "_"),
-        "sequence_number": 1,
-        "column_count": 2,
-        "tab_traversal": "left_to_right",
-        "isSubformSection": False,
-        "generated_type": "default",
-        "type": "used",
-        "_delete": None,
-        "fields": fields,
-        "properties": {"reorder_rows": None, "maximum_rows": None, "tooltip": None},
-    }
+    return {"id": str(section_id), "name": name, "display_label": name, "api_name": name.replace(" ", "_"),
+            "sequence_number": 1, "column_count": 2, "tab_traversal": "left_to_right", "isSubformSection": False,
+            "generated_type": "default", "type": "used", "_delete": None, "fields": fields,
+            "properties": {"reorder_rows": None, "maximum_rows": None, "tooltip": None}}
 
 
 def layout_json(store: OrgStore, mdef: ModuleDef) -> dict[str, Any]:
@@ -70,43 +49,16 @@ def layout_json(store: OrgStore, mdef: ModuleDef) -> dict[str, Any]:
         convert["Deals"]["fields"] = []
         convert.update(Invoices=None, SalesOrders=None)
     return {
-        "id": lid,
-        "name": "Standard",
-        "api_name": "Standard",
-        "display_label": "Standard",
-        "status": "active",
-        "visible": True,
-        "source": "crm",
-        "mode": "standard",
-        "generated_type": "default",
-        "display_type": -1,
-        "show_business_card": False,
-        "has_more_profiles": False,
-        "subform_properties": {"pinned_column": False},
-        "created_time": store.gen.dt(store.start - SETUP_AGE),
-        "modified_time": store.gen.dt(store.start - SETUP_AGE),
-        "created_by": minified_user(store),
-        "modified_by": minified_user(store),
-        "created_for": None,
-        "profiles": [
-            {
-                "name": name,
-                "id": str(store.meta_id(f"profile:{name}")),
-                "default": True,
-                "_default_view": {"name": "Standard", "id": lid, "type": "layout"},
-            }
-            for name in PROFILES
-        ],
+        "id": lid, "name": "Standard", "api_name": "Standard", "display_label": "Standard", "status": "active",
+        "visible": True, "source": "crm", "mode": "standard", "generated_type": "default", "display_type": -1,
+        "show_business_card": False, "has_more_profiles": False, "subform_properties": {"pinned_column": False},
+        "created_time": store.gen.dt(store.start - SETUP_AGE), "modified_time": store.gen.dt(store.start - SETUP_AGE),
+        "created_by": minified_user(store), "modified_by": minified_user(store), "created_for": None,
+        "profiles": [{"name": name, "id": str(store.meta_id(f"profile:{name}")), "default": True,
+                      "_default_view": {"name": "Standard", "id": lid, "type": "layout"}} for name in PROFILES],
         "convert_mapping": convert,
-        "actions_allowed": {
-            "edit": True,
-            "rename": True,
-            "clone": True,
-            "downgrade": False,
-            "delete": False,
-            "deactivate": False,
-            "set_layout_permissions": True,
-        },
+        "actions_allowed": {"edit": True, "rename": True, "clone": True, "downgrade": False, "delete": False,
+                            "deactivate": False, "set_layout_permissions": True},
         "sections": [section_json(store, mdef)],
     }
 
@@ -121,22 +73,10 @@ def pipeline_json(store: OrgStore, pipeline: Pipeline, with_probability: bool) -
     maps = []
     for seq, name in enumerate(pipeline.stages, start=1):
         meta = stage_meta(store, name)
-        entry = {
-            "display_value": name,
-            "actual_value": name,
-            "sequence_number": seq,
-            "id": meta["id"],
-            "forecast_type": meta["forecast_type"],
-            "forecast_category": meta["forecast_category"],
-        }
+        entry = {"display_value": name, "actual_value": name, "sequence_number": seq, "id": meta["id"],
+                 "forecast_type": meta["forecast_type"], "forecast_category": meta["forecast_category"]}
         if with_probability:
             entry["probability"] = meta["probability"]
         maps.append(entry)
-    return {
-        "id": str(store.meta_id(f"pipeline:{pipeline.name}")),
-        "display_value": pipeline.name,
-        "actual_value": pipeline.name,
-        "default": pipeline.default,
-        "child_available": False,
-        "maps": maps,
-    }
+    return {"id": str(store.meta_id(f"pipeline:{pipeline.name}")), "display_value": pipeline.name,
+            "actual_value": pipeline.name, "default": pipeline.default, "child_available": False, "maps": maps}

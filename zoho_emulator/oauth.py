@@ -12,11 +12,9 @@ from typing import Any
 from .config import EmulatorConfig
 from .errors import ZohoError
 
-THROTTLED = {
-    "error": "Access Denied",
-    "error_description": "You have made too many requests continuously. Please try again after some time.",
-    "status": "failure",
-}
+THROTTLED = {"error": "Access Denied",
+             "error_description": "You have made too many requests continuously. Please try again after some time.",
+             "status": "failure"}
 
 
 def derived_credentials(seed: int) -> tuple[str, str, str]:
@@ -79,13 +77,8 @@ class OAuth:
             self._active.append(token)
             while len(self._active) > cfg.max_active_tokens:  # the 16th token invalidates the oldest
                 self.tokens.pop(self._active.popleft(), None)
-        return 200, {
-            "access_token": token,
-            "scope": " ".join(cfg.scopes),
-            "api_domain": self.api_domain,
-            "token_type": "Bearer",
-            "expires_in": cfg.token_lifetime,
-        }
+        return 200, {"access_token": token, "scope": " ".join(cfg.scopes), "api_domain": self.api_domain,
+                     "token_type": "Bearer", "expires_in": cfg.token_lifetime}
 
     def authenticate(self, header: str | None, now: float) -> AccessToken:
         """Validate an ``Authorization`` header; raises 401 AUTHENTICATION_FAILURE / INVALID_TOKEN."""
@@ -121,9 +114,5 @@ def require_scope(granted: tuple[str, ...], *accepted: str) -> None:
 
 def module_scopes(scope_name: str) -> tuple[str, ...]:
     """Scopes that allow reading records of a module."""
-    return (
-        "ZohoCRM.modules.ALL",
-        "ZohoCRM.modules.READ",
-        f"ZohoCRM.modules.{scope_name}.ALL",
-        f"ZohoCRM.modules.{scope_name}.READ",
-    )
+    return ("ZohoCRM.modules.ALL", "ZohoCRM.modules.READ", f"ZohoCRM.modules.{scope_name}.ALL",
+            f"ZohoCRM.modules.{scope_name}.READ")

@@ -11,18 +11,8 @@ from .metadata import fields_json, module_meta, modules_json
 if TYPE_CHECKING:
     from .store import OrgStore
 
-USER_TYPES = (
-    "AllUsers",
-    "ActiveUsers",
-    "DeactiveUsers",
-    "ConfirmedUsers",
-    "NotConfirmedUsers",
-    "DeletedUsers",
-    "ActiveConfirmedUsers",
-    "AdminUsers",
-    "ActiveConfirmedAdmins",
-    "CurrentUser",
-)
+USER_TYPES = ("AllUsers", "ActiveUsers", "DeactiveUsers", "ConfirmedUsers", "NotConfirmedUsers", "DeletedUsers",
+              "ActiveConfirmedUsers", "AdminUsers", "ActiveConfirmedAdmins", "CurrentUser")
 MODULE_STATUSES = ("user_hidden", "system_hidden", "scheduled_for_deletion", "visible")
 
 
@@ -32,16 +22,10 @@ def user_matches(row: dict[str, object], kind: str, index: int) -> bool:
     admin = row["profile"]["name"] == "Administrator"  # type: ignore[index]
     confirmed = bool(row["confirm"])
     return {
-        "AllUsers": row["status"] != "deleted",
-        "ActiveUsers": active,
-        "DeactiveUsers": row["status"] == "disabled",
-        "ConfirmedUsers": confirmed,
-        "NotConfirmedUsers": not confirmed,
-        "DeletedUsers": row["status"] == "deleted",
-        "ActiveConfirmedUsers": active and confirmed,
-        "AdminUsers": admin,
-        "ActiveConfirmedAdmins": active and confirmed and admin,
-        "CurrentUser": index == 0,
+        "AllUsers": row["status"] != "deleted", "ActiveUsers": active, "DeactiveUsers": row["status"] == "disabled",
+        "ConfirmedUsers": confirmed, "NotConfirmedUsers": not confirmed, "DeletedUsers": row["status"] == "deleted",
+        "ActiveConfirmedUsers": active and confirmed, "AdminUsers": admin,
+        "ActiveConfirmedAdmins": active and confirmed and admin, "CurrentUser": index == 0,
     }[kind]
 
 
@@ -58,12 +42,8 @@ class OrgApi:
         if raw is not None:
             statuses = {s.strip() for s in raw.split(",") if s.strip()}
             if not statuses or not statuses <= set(MODULE_STATUSES):
-                raise ZohoError(
-                    400,
-                    "INVALID_DATA",
-                    "invalid value for status",
-                    {"api_name": "status", "json_path": "$.query.status"},
-                )
+                raise ZohoError(400, "INVALID_DATA", "invalid value for status",
+                                {"api_name": "status", "json_path": "$.query.status"})
         return 200, {"modules": modules_json(self.store, statuses)}, {}
 
     def module(self, req: Request, api_name: str) -> Response:
@@ -109,12 +89,9 @@ class OrgApi:
         ims_raw = req.headers.get("if-modified-since")
         ims = parse_ims(ims_raw, cfg)
         if ims is not None:
-            rows = [
-                (i, r)
-                for i, r in rows
-                if (store.user_times[i][1] >= ims if cfg.ims_inclusive else store.user_times[i][1] > ims)
-            ]
-        chunk = rows[(page - 1) * per_page : page * per_page]
+            rows = [(i, r) for i, r in rows
+                    if (store.user_times[i][1] >= ims if cfg.ims_inclusive else store.user_times[i][1] > ims)]
+        chunk = rows[(page - 1) * per_page: page * per_page]
         if not chunk:
             return (cfg.ims_nothing_status if ims_raw is not None else 204), None, {}
         info = {"per_page": per_page, "count": len(chunk), "page": page, "more_records": len(rows) > page * per_page}

@@ -103,12 +103,8 @@ CURRENCIES: tuple[Currency, ...] = (
 )
 CURRENCY_BY_CODE: dict[str, Currency] = {c.iso_code: c for c in CURRENCIES}
 
-TAG_NAMES: tuple[tuple[str, str], ...] = (
-    ("Hot", "#F17574"),
-    ("VIP", "#E7A826"),
-    ("Renewal", "#57B1FD"),
-    ("Partner", "#63C57E"),
-)
+TAG_NAMES: tuple[tuple[str, str], ...] = (("Hot", "#F17574"), ("VIP", "#E7A826"), ("Renewal", "#57B1FD"),
+                                          ("Partner", "#63C57E"))
 """Tags of every module that has a ``Tag`` field (each module has its own tag ids, as in Zoho)."""
 TAGS_ALLOWED = 100
 """``info.allowed_count`` of Get Tags (UNCONFIRMED value)."""
@@ -142,6 +138,6 @@ def stage_path(current: str, draw: int, stages: tuple[str, ...] = STAGES) -> lis
     steps = draw % 3
     if current in opened:
         idx = opened.index(current)
-        return [*opened[max(0, idx - steps) : idx], current]
+        return [*opened[max(0, idx - steps):idx], current]
     start = (draw >> 4) % max(1, len(opened))
-    return [*opened[start : start + steps], current]
+    return [*opened[start:start + steps], current]

@@ -48,9 +48,8 @@ class TokenBook:
         self._tokens: dict[str, PageToken] = {}
         self._lock = threading.Lock()
 
-    def issue(
-        self, chain: Chain, page: int, signature: tuple[tuple[str, str], ...], ims: str | None, user: str, now: float
-    ) -> str:
+    def issue(self, chain: Chain, page: int, signature: tuple[tuple[str, str], ...], ims: str | None, user: str,
+              now: float) -> str:
         """Create a token pointing at ``page`` of ``chain``."""
         value = secrets.token_hex(20)
         with self._lock:
@@ -63,15 +62,8 @@ class TokenBook:
             return self._tokens.get(value)
 
 
-def walk(
-    keys: list[int],
-    items: list[Any],
-    after: int | None,
-    descending: bool,
-    keep: Callable[[Any], bool],
-    skip: int,
-    limit: int,
-) -> tuple[list[tuple[int, Any]], bool, int | None]:
+def walk(keys: list[int], items: list[Any], after: int | None, descending: bool, keep: Callable[[Any], bool],
+         skip: int, limit: int) -> tuple[list[tuple[int, Any]], bool, int | None]:
     """Collect ``limit`` matching items after keyset ``after`` (skipping ``skip`` matches first).
 
     Returns:

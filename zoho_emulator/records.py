@@ -44,9 +44,8 @@ class RecordsApi:
                     raise invalid_data(n, "invalid field name", where="query.fields")
         return [n for n in names if n != "id"]
 
-    def filters(
-        self, p: dict[str, str], ims: float | None, converted_filter: bool = True, approval_filter: bool = True
-    ) -> Callable[[Any], bool]:
+    def filters(self, p: dict[str, str], ims: float | None, converted_filter: bool = True,
+                approval_filter: bool = True) -> Callable[[Any], bool]:
         """Predicate for ``converted``, ``approved`` and If-Modified-Since."""
         converted = choice_param(p, "converted", "false", TRI) if converted_filter else "both"
         default_approved = "true" if self.config.hide_unapproved else "both"
@@ -61,7 +60,6 @@ class RecordsApi:
             if (approved == "true" and state != "approved") or (approved == "false" and state == "approved"):
                 return False
             return not (ims is not None and (it.modified < ims if inclusive else it.modified <= ims))
-
         return keep
 
     def render(self, mdef: ModuleDef, it: Any, names: list[str] | None, list_mode: bool) -> dict[str, Any]:
@@ -72,23 +70,14 @@ class RecordsApi:
             out = {n: row.get(n) for n in wanted if mdef.field(n) is not None}
             out["id"] = row["id"]
             return out
-        return self.store.gen.record(mdef, it, names, list_mode=list_mode, rich_limit=self.config.rich_text_list_limit)
+        return self.store.gen.record(mdef, it, names, list_mode=list_mode,
+                                     rich_limit=self.config.rich_text_list_limit)
 
     def info(self, **kw: Any) -> dict[str, Any]:
         """The ``info`` object of Get Records (every key the v8 OAS marks required)."""
-        base = {
-            "per_page": 0,
-            "count": 0,
-            "page": 1,
-            "sort_by": "id",
-            "sort_order": "desc",
-            "more_records": False,
-            "next_page_token": None,
-            "previous_page_token": None,
-            "page_token_expiry": None,
-            "call": False,
-            "email": False,
-        }
+        base = {"per_page": 0, "count": 0, "page": 1, "sort_by": "id", "sort_order": "desc", "more_records": False,
+                "next_page_token": None, "previous_page_token": None, "page_token_expiry": None, "call": False,
+                "email": False}
         base.update(kw)
         return base
 
@@ -110,12 +99,8 @@ class RecordsApi:
         sort_order = choice_param(p, "sort_order", "desc", ("asc", "desc"))
         per_page = int_param(p, "per_page", cfg.max_per_page, 1, cfg.max_per_page)
         if "page" in p and "page_token" in p:
-            raise ZohoError(
-                400,
-                "AMBIGUITY_DURING_PROCESSING",
-                "ambiguity while processing the request",
-                {"ambiguity_due_to": [query_path("page"), query_path("page_token")]},
-            )
+            raise ZohoError(400, "AMBIGUITY_DURING_PROCESSING", "ambiguity while processing the request",
+                            {"ambiguity_due_to": [query_path("page"), query_path("page_token")]})
         ims_raw = req.headers.get("if-modified-since")
         ims = parse_ims(ims_raw, cfg)
         keep = self.filters(p, ims)
@@ -128,37 +113,22 @@ class RecordsApi:
             if tok is None or tok.user != user:
                 raise invalid_data("page_token", "invalid page_token")
             if req.now >= tok.created + cfg.page_token_ttl:
-                raise ZohoError(
-                    400,
-                    "EXPIRED_VALUE",
-                    "page_token is valid only for 24 hours from the time it was generated",
-                    query_path("page_token"),
-                )
+                raise ZohoError(400, "EXPIRED_VALUE", "page_token is valid only for 24 hours from the time it was "
+                                "generated", query_path("page_token"))
             if tok.signature != signature or (cfg.token_binds_ims_header and tok.ims != ims_raw):
-                raise ZohoError(
-                    400,
-                    "TOKEN_BOUND_DATA_MISMATCH",
-                    "the given page_token is bound to other request parameters",
-                    {"param_name": "page_token"},
-                )
+                raise ZohoError(400, "TOKEN_BOUND_DATA_MISMATCH", "the given page_token is bound to other request "
+                                "parameters", {"param_name": "page_token"})
             if tok.offset >= cfg.token_record_cap:
-                raise ZohoError(
-                    400,
-                    "PAGINATION_LIMIT_EXCEEDED",
-                    "you have reached the maximum number of records that can be fetched using page_token",
-                    {"param_name": "page_token"},
-                )
+                raise ZohoError(400, "PAGINATION_LIMIT_EXCEEDED", "you have reached the maximum number of records "
+                                "that can be fetched using page_token", {"param_name": "page_token"})
             chain, page_no, offset, after, skip = tok.chain, tok.page, tok.offset, tok.after, 0
             limit = min(per_page, cfg.token_record_cap - offset)
         else:
             page_no = int_param(p, "page", 1, 1)
             if page_no * per_page > cfg.discrete_limit:
-                raise ZohoError(
-                    400,
-                    "DISCRETE_PAGINATION_LIMIT_EXCEEDED",
-                    f"You can only get the first {cfg.discrete_limit} records without using page_token param",
-                    {"limit": cfg.discrete_limit},
-                )
+                raise ZohoError(400, "DISCRETE_PAGINATION_LIMIT_EXCEEDED", f"You can only get the first "
+                                f"{cfg.discrete_limit} records without using page_token param",
+                                {"limit": cfg.discrete_limit})
             offset = skip = (page_no - 1) * per_page
             chain, after, limit = Chain(), None, per_page
         keys, items = self.store.sorted_items(mdef.api_name, sort_by)
@@ -178,17 +148,9 @@ class RecordsApi:
         if next_token or prev_token:
             expiry = self.store.gen.dt(int(req.now + cfg.page_token_ttl))
         data = [self.render(mdef, it, names, list_mode=True) for _, it in page]
-        info = self.info(
-            per_page=per_page,
-            count=len(data),
-            page=page_no,
-            sort_by=sort_by,
-            sort_order=sort_order,
-            more_records=more,
-            next_page_token=next_token,
-            previous_page_token=prev_token,
-            page_token_expiry=expiry,
-        )
+        info = self.info(per_page=per_page, count=len(data), page=page_no, sort_by=sort_by, sort_order=sort_order,
+                         more_records=more, next_page_token=next_token, previous_page_token=prev_token,
+                         page_token_expiry=expiry)
         return 200, {"data": data, "info": info}, {}
 
     # --- GET /{module}?ids= ---------------------------------------------------------------------------------------
@@ -243,29 +205,22 @@ class RecordsApi:
         p = req.params
         kind = p.get("type", "all")
         if kind not in ("all", "recycle", "permanent"):
-            raise ZohoError(
-                400,
-                "PATTERN_NOT_MATCHED",
-                "Please check whether the input values are correct",
-                {"api_name": "type", "json_path": "$.query.type"},
-            )
+            raise ZohoError(400, "PATTERN_NOT_MATCHED", "Please check whether the input values are correct",
+                            {"api_name": "type", "json_path": "$.query.type"})
         per_page = int_param(p, "per_page", cfg.max_per_page, 1, cfg.max_per_page)
         page = int_param(p, "page", 1, 1)
         if cfg.deleted_page_limit is not None and page * per_page > cfg.deleted_page_limit:
-            raise ZohoError(
-                400,
-                "DISCRETE_PAGINATION_LIMIT_EXCEEDED",
-                f"You can only get the first {cfg.deleted_page_limit} records",
-                {"limit": cfg.deleted_page_limit},
-            )
+            raise ZohoError(400, "DISCRETE_PAGINATION_LIMIT_EXCEEDED", f"You can only get the first "
+                            f"{cfg.deleted_page_limit} records", {"limit": cfg.deleted_page_limit})
         ims_raw = req.headers.get("if-modified-since")
         ims = parse_ims(ims_raw, cfg)
         entries = [e for e in self.store.visible_deleted(mdef.api_name) if kind == "all" or e.type == kind]
         if ims is not None:
             entries = [e for e in entries if (e.deleted_time >= ims if cfg.ims_inclusive else e.deleted_time > ims)]
-        chunk = entries[(page - 1) * per_page : page * per_page]
+        chunk = entries[(page - 1) * per_page: page * per_page]
         if not chunk:
             return no_content(ims_raw is not None, cfg.deleted_ims_nothing_status)
         data = [self.store.deleted_json(e) for e in chunk]
-        info = {"per_page": per_page, "count": len(data), "page": page, "more_records": len(entries) > page * per_page}
+        info = {"per_page": per_page, "count": len(data), "page": page,
+                "more_records": len(entries) > page * per_page}
         return 200, {"data": data, "info": info}, {}

@@ -35,7 +35,6 @@ DOCUMENTED_429_MESSAGE = f"{DAILY_LIMIT_MESSAGE} or the {CONCURRENCY_MESSAGE[4:]
 class Truncated(tuple):
     """(status, body, headers) to send with the full Content-Length but only half the body, then close."""
 
-
 Handler = Callable[[Request, "re.Match[str]"], tuple[str, Response]]
 LOGGED_HEADERS = ("If-Modified-Since", "Content-Type")
 CREDITS_HEADER = "X-API-CREDITS-REMAINING"
@@ -58,8 +57,7 @@ class Router:
     def __init__(self, emu: ZohoEmulator) -> None:
         self.emu = emu
         self.routes: list[tuple[re.Pattern[str], str, str, Handler]] = [
-            (re.compile(path), "GET", kind, self.setting(kind, method)) for path, kind, method in SETTINGS_ROUTES
-        ]
+            (re.compile(path), "GET", kind, self.setting(kind, method)) for path, kind, method in SETTINGS_ROUTES]
         self.routes += [
             (re.compile(r"^/crm/v7/settings/modules$"), "GET", "modules_meta", self.modules),
             (re.compile(r"^/crm/v7/settings/modules/([^/]+)$"), "GET", "modules_meta", self.module),
@@ -91,12 +89,8 @@ class Router:
         """Resolve a record module and apply scope / permission / Notes-admin checks."""
         store = self.emu.store
         mdef = store.mdefs.get(name)
-        if (
-            mdef is None
-            or not mdef.api_supported
-            or mdef.kind == "meta"
-            or (not listing and mdef.kind not in ("data", "tracker"))
-        ):
+        if mdef is None or not mdef.api_supported or mdef.kind == "meta" or (
+                not listing and mdef.kind not in ("data", "tracker")):
             raise invalid_module()
         require_scope(req.token.scopes if req.token else (), *module_scopes(mdef.scope))
         if name in store.config.no_permission_modules:
@@ -108,41 +102,27 @@ class Router:
     # --- handlers ----------------------------------------------------------------------------------------------------
     def setting(self, kind: str, method: str) -> Handler:
         """Handler of one settings endpoint: its scope check, then ``SettingsApi.<method>``."""
-
         def handle(req: Request, m: re.Match[str]) -> tuple[str, Response]:
             require_scope(req.token.scopes if req.token else (), *SETTINGS_SCOPES[kind])
             return kind, getattr(self.emu.settings_api, method)(req)
-
         return handle
 
     def modules(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
         """GET /settings/modules."""
-        require_scope(
-            req.token.scopes if req.token else (),
-            "ZohoCRM.settings.ALL",
-            "ZohoCRM.settings.modules.READ",
-            "ZohoCRM.settings.modules.ALL",
-        )
+        require_scope(req.token.scopes if req.token else (), "ZohoCRM.settings.ALL", "ZohoCRM.settings.modules.READ",
+                      "ZohoCRM.settings.modules.ALL")
         return "modules_meta", self.emu.org_api.modules(req)
 
     def module(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
         """GET /settings/modules/{api_name}."""
-        require_scope(
-            req.token.scopes if req.token else (),
-            "ZohoCRM.settings.ALL",
-            "ZohoCRM.settings.modules.READ",
-            "ZohoCRM.settings.modules.ALL",
-        )
+        require_scope(req.token.scopes if req.token else (), "ZohoCRM.settings.ALL", "ZohoCRM.settings.modules.READ",
+                      "ZohoCRM.settings.modules.ALL")
         return "modules_meta", self.emu.org_api.module(req, m.group(1))
 
     def fields(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
         """GET /settings/fields."""
-        require_scope(
-            req.token.scopes if req.token else (),
-            "ZohoCRM.settings.ALL",
-            "ZohoCRM.settings.fields.READ",
-            "ZohoCRM.settings.fields.ALL",
-        )
+        require_scope(req.token.scopes if req.token else (), "ZohoCRM.settings.ALL", "ZohoCRM.settings.fields.READ",
+                      "ZohoCRM.settings.fields.ALL")
         return "fields_meta", self.emu.org_api.fields(req)
 
     def users(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
@@ -202,24 +182,15 @@ class Core:
             return err.status, err.encoded(), {"Content-Type": "application/json;charset=UTF-8"}
         return self.crm(method, url.path, params, headers, body)
 
-    def log(
-        self, method: str, path: str, kind: str, params: dict[str, str], headers: dict[str, str], status: int
-    ) -> None:
+    def log(self, method: str, path: str, kind: str, params: dict[str, str], headers: dict[str, str],
+            status: int) -> None:
         """Append to the request log."""
         logged = {h: headers[h.lower()] for h in LOGGED_HEADERS if h.lower() in headers}
-        self.emu.acct.log(
-            {
-                "method": method,
-                "path": path,
-                "kind": kind,
-                "params": params,
-                "headers": logged,
-                "status": status,
-                "ts": self.emu.store.clock.epoch(),
-            }
-        )
+        self.emu.acct.log({"method": method, "path": path, "kind": kind, "params": params, "headers": logged,
+                           "status": status, "ts": self.emu.store.clock.epoch()})
 
-    def token(self, method: str, path: str, params: dict[str, str], headers: dict[str, str], body: bytes) -> Any:
+    def token(self, method: str, path: str, params: dict[str, str], headers: dict[str, str],
+              body: bytes) -> Any:
         """Accounts server: ``POST /oauth/v2/token`` with query-string or form parameters."""
         emu = self.emu
         emu.acct.call("token")
@@ -254,9 +225,8 @@ class Core:
                     return DROP
                 if fault == "429":
                     acct.fault("injected_429")
-                    raise too_many_requests(
-                        throttle_message(cfg.throttle_messages, AMBIGUOUS_429_MESSAGE), cfg.retry_after
-                    )
+                    raise too_many_requests(throttle_message(cfg.throttle_messages, AMBIGUOUS_429_MESSAGE),
+                                            cfg.retry_after)
                 if fault == "500":
                     acct.fault("injected_500")
                     raise ZohoError(500, "INTERNAL_ERROR", "Internal server error occurred.")
@@ -267,11 +237,8 @@ class Core:
                 if fault == "invalid_json":
                     acct.fault("invalid_json")
                     status = 200
-                    return (
-                        200,
-                        b'{"data":[{"id":"1", "Modified_Time": 2024-',
-                        {"Content-Type": "application/json;charset=UTF-8"},
-                    )
+                    return 200, b'{"data":[{"id":"1", "Modified_Time": 2024-', {
+                        "Content-Type": "application/json;charset=UTF-8"}
                 now = emu.store.clock.epoch()
                 if cfg.daily_credit_budget is not None and acct.used_24h(now) >= cfg.daily_credit_budget:
                     acct.fault("budget_429")
@@ -290,11 +257,8 @@ class Core:
                 return status, encode(payload), {**content_type(payload), **extra}
             except ZohoError as e:
                 status = e.status
-                return (
-                    e.status,
-                    e.encoded(),
-                    {"Content-Type": "application/json;charset=UTF-8", **e.headers, **self.credits_header()},
-                )
+                return e.status, e.encoded(), {"Content-Type": "application/json;charset=UTF-8", **e.headers,
+                                               **self.credits_header()}
             except Exception:  # an emulator bug: answer like Zoho's 500 but keep the traceback visible
                 traceback.print_exc()
                 acct.fault("emulator_error")
@@ -304,6 +268,7 @@ class Core:
         finally:
             acct.leave()
             self.log(method, path, kind, params, headers, status)
+
 
     def credits_header(self) -> dict[str, str]:
         """``X-API-CREDITS-REMAINING`` once ≥ 50 % of the daily limit is used (or always/never, per setting)."""
@@ -347,7 +312,6 @@ def make_handler(core: Core) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # small header+body writes would otherwise wait on delayed ACKs (~40 ms)
         wbufsize = 1 << 16  # one write per response; handle_one_request flushes
-
         def version_string(self) -> str:
             """Server header (Zoho answers with its own gateway name)."""
             return "ZGS"

@@ -78,7 +78,7 @@ class SettingsApi:
         if req.params.get("ids"):
             wanted = {i.strip() for i in req.params["ids"].split(",")}
             rows = [t for t in rows if t["id"] in wanted]
-        chunk = rows[(page - 1) * per_page : page * per_page]
+        chunk = rows[(page - 1) * per_page: page * per_page]
         if not chunk:
             return 204, None, {}
         info = {"per_page": per_page, "count": len(chunk), "page": page, "more_records": len(rows) > page * per_page}

@@ -193,14 +193,12 @@ class OrgStore:
 
     # --- users ----------------------------------------------------------------------------------------------------
     def _build_users(self) -> None:
-        people = [
-            ("Patricia", "Boyle", "Administrator", "CEO", "active", True),
-            ("John", "Smith", "Standard", "Manager", "active", True),
-            ("Aarav", "Sharma", "Standard", "Sales Rep", "active", True),
-            ("Mei", "Wong", "Standard", "Sales Rep", "active", False),
-            ("Lukas", "Mueller", "Standard", "Sales Rep", "disabled", True),
-            ("Sofia", "Rossi", "Administrator", "Manager", "deleted", True),
-        ]
+        people = [("Patricia", "Boyle", "Administrator", "CEO", "active", True),
+                  ("John", "Smith", "Standard", "Manager", "active", True),
+                  ("Aarav", "Sharma", "Standard", "Sales Rep", "active", True),
+                  ("Mei", "Wong", "Standard", "Sales Rep", "active", False),
+                  ("Lukas", "Mueller", "Standard", "Sales Rep", "disabled", True),
+                  ("Sofia", "Rossi", "Administrator", "Manager", "deleted", True)]
         tz_name = TIME_ZONES.get(self.config.tz_offset, f"GMT{self.config.tz_offset}")
         self.user_rows: list[dict[str, Any]] = []
         self.user_times: list[tuple[int, int]] = []
@@ -211,62 +209,27 @@ class OrgStore:
             created = self.start - 2 * YEAR - (6 - i) * 30 * DAY
             modified = created + (mix(self.config.seed, i, 5) % YEAR)
             self.user_times.append((created, modified))
-            self.user_rows.append(
-                {
-                    "id": str(uid),
-                    "zuid": str(60_000_000 + uid % 1_000_000),
-                    "first_name": first,
-                    "last_name": last,
-                    "full_name": f"{first} {last}",
-                    "email": f"{local}@zylkr.com",
-                    "status": status,
-                    "confirm": confirm,
-                    "role": {"name": role, "id": str(self.meta_id(f"role:{role}"))},
-                    "profile": {"name": profile, "id": str(self.meta_id(f"profile:{profile}"))},
-                    "time_zone": tz_name,
-                    "locale": "en_US",
-                    "country_locale": "en_US",
-                    "language": "en_US",
-                    "Currency": "INR",
-                    "type__s": "Regular",
-                    "Isonline": i == 0,
-                    "phone": None,
-                    "mobile": None,
-                    "city": None,
-                    "state": None,
-                    "country": "India",
-                    "street": None,
-                    "zip": None,
-                    "fax": None,
-                    "website": None,
-                    "alias": None,
-                    "dob": None,
-                    "signature": None,
-                    "status_reason__s": None,
-                    "date_format": "MMM d, yyyy",
-                    "time_format": "hh:mm a",
-                    "decimal_separator": "Period",
-                    "number_separator": "Space",
-                    "name_format__s": "Salutation,First Name,Last Name",
-                    "sort_order_preference__s": "First Name,Last Name",
-                    "category": "regular_user",
-                    "personal_account": False,
-                    "sandboxDeveloper": False,
-                    "microsoft": False,
-                    "default_tab_group": "0",
-                    "offset": self.tz_seconds * 1000,
-                }
-            )
+            self.user_rows.append({
+                "id": str(uid), "zuid": str(60_000_000 + uid % 1_000_000), "first_name": first, "last_name": last,
+                "full_name": f"{first} {last}", "email": f"{local}@zylkr.com", "status": status,
+                "confirm": confirm, "role": {"name": role, "id": str(self.meta_id(f"role:{role}"))},
+                "profile": {"name": profile, "id": str(self.meta_id(f"profile:{profile}"))},
+                "time_zone": tz_name, "locale": "en_US", "country_locale": "en_US", "language": "en_US",
+                "Currency": "INR", "type__s": "Regular", "Isonline": i == 0, "phone": None, "mobile": None,
+                "city": None, "state": None, "country": "India", "street": None, "zip": None, "fax": None,
+                "website": None, "alias": None, "dob": None, "signature": None, "status_reason__s": None,
+                "date_format": "MMM d, yyyy", "time_format": "hh:mm a", "decimal_separator": "Period",
+                "number_separator": "Space", "name_format__s": "Salutation,First Name,Last Name",
+                "sort_order_preference__s": "First Name,Last Name", "category": "regular_user",
+                "personal_account": False, "sandboxDeveloper": False, "microsoft": False,
+                "default_tab_group": "0", "offset": self.tz_seconds * 1000,
+            })
         admin = self.user_rows[0]
         for i, row in enumerate(self.user_rows):
             row["Reporting_To"] = None if i == 0 else {"name": admin["full_name"], "id": admin["id"]}
             row["created_by"] = {"name": admin["full_name"], "id": admin["id"]}
-            row["Modified_By"] = {
-                "name": admin["full_name"],
-                "id": admin["id"],
-                "first_name": admin["first_name"],
-                "last_name": admin["last_name"],
-            }
+            row["Modified_By"] = {"name": admin["full_name"], "id": admin["id"], "first_name": admin["first_name"],
+                                  "last_name": admin["last_name"]}
         self.active_user_idx = [0, 1, 2]
 
     def user_json(self, i: int) -> dict[str, Any]:
@@ -319,17 +282,9 @@ class OrgStore:
             age = ((5 + h % 20) * DAY, (30 + h % 60) * DAY, (70 + h % 30) * DAY)[k % 3]
             ghost = RecordState(1_000_000 + k, self.next_record_id(), t0, t0, users[h % 3])
             permanent = kind == "permanent"
-            ms.deleted.append(
-                DeletedEntry(
-                    ghost.id,
-                    None if permanent else self.gen.display_name(ms.mdef, ghost),
-                    kind,
-                    self.start - age,
-                    None if permanent else 0,
-                    None if permanent else ghost.creator,
-                    None,
-                )
-            )
+            ms.deleted.append(DeletedEntry(
+                ghost.id, None if permanent else self.gen.display_name(ms.mdef, ghost), kind, self.start - age,
+                None if permanent else 0, None if permanent else ghost.creator, None))
 
     # --- queries --------------------------------------------------------------------------------------------------
     def now(self) -> int:
@@ -381,30 +336,19 @@ class OrgStore:
         """Deleted entries inside Zoho's retention (recycle 60 days, permanent 120 days), newest first."""
         now = self.now()
         with self.lock:
-            out = [
-                e
-                for e in self.modules[module].deleted
-                if now - e.deleted_time <= (RECYCLE_RETENTION if e.type == "recycle" else PERMANENT_RETENTION)
-            ]
+            out = [e for e in self.modules[module].deleted
+                   if now - e.deleted_time <= (RECYCLE_RETENTION if e.type == "recycle" else PERMANENT_RETENTION)]
         out.sort(key=lambda e: (e.deleted_time, e.id), reverse=True)
         return out
 
     def deleted_json(self, e: DeletedEntry) -> dict[str, Any]:
         """One deleted entry in the Get Deleted Records shape."""
-
         def minified(idx: int | None) -> dict[str, str] | None:
             if idx is None:
                 return None
             return {"name": self.user_rows[idx]["full_name"], "id": self.user_rows[idx]["id"]}
-
-        return {
-            "deleted_by": minified(e.deleted_by),
-            "id": str(e.id),
-            "display_name": e.display_name,
-            "type": e.type,
-            "created_by": minified(e.created_by),
-            "deleted_time": self.gen.dt(e.deleted_time),
-        }
+        return {"deleted_by": minified(e.deleted_by), "id": str(e.id), "display_name": e.display_name,
+                "type": e.type, "created_by": minified(e.created_by), "deleted_time": self.gen.dt(e.deleted_time)}
 
     def added_value(self, f: FieldDef, st: RecordState) -> Any:
         """Value of a field added with ``add_field`` (evaluated once per record, then cached)."""
@@ -418,13 +362,8 @@ class OrgStore:
         return v
 
     # --- mutations ------------------------------------------------------------------------------------------------
-    def _pick(
-        self,
-        ms: ModuleState,
-        n: int,
-        ids: Iterable[str | int] | None,
-        cond: Callable[[RecordState], bool] | None = None,
-    ) -> list[RecordState]:
+    def _pick(self, ms: ModuleState, n: int, ids: Iterable[str | int] | None,
+              cond: Callable[[RecordState], bool] | None = None) -> list[RecordState]:
         if ids is not None:
             out = []
             for i in ids:
@@ -444,24 +383,14 @@ class OrgStore:
             raise KeyError(f"{module} is not a data module of the emulator")
         return ms
 
-    def touch(
-        self, module: str, n: int = 1, ids: Iterable[str | int] | None = None, at: Any = None, field: str | None = None
-    ) -> list[str]:
+    def touch(self, module: str, n: int = 1, ids: Iterable[str | int] | None = None, at: Any = None,
+              field: str | None = None) -> list[str]:
         """Update records: new Modified_Time, one changed field value, Modified_By = token user."""
         with self.lock:
             ms = self._data_module(module)
             when = to_epoch(at, self.clock.epoch())
-            mutable = [
-                f
-                for f in ms.mdef.fields
-                if (
-                    not f.read_only
-                    and f.gen not in DERIVED_GENS
-                    and f.api_name not in ("Currency",)
-                    and not f.system_mandatory
-                )
-                or f.api_name == field
-            ]
+            mutable = [f for f in ms.mdef.fields if (not f.read_only and f.gen not in DERIVED_GENS
+                       and f.api_name not in ("Currency",) and not f.system_mandatory) or f.api_name == field]
             out = []
             for st in self._pick(ms, n, ids):
                 f = ms.mdef.field(field) if field else mutable[self._rng.randrange(len(mutable))]
@@ -469,8 +398,7 @@ class OrgStore:
                     raise KeyError(f"{module} has no field {field}")
                 self._bump_value(ms.mdef, st, f)
                 if any(x.gen in ("line_items", "subform") for x in ms.mdef.fields) and (
-                    (field is None and self._rng.random() < 0.5) or f.gen in ("line_items", "subform")
-                ):
+                        (field is None and self._rng.random() < 0.5) or f.gen in ("line_items", "subform")):
                     st.li_version += 1
                 st.modified = when
                 st.modifier = 0
@@ -510,9 +438,8 @@ class OrgStore:
             ms.version += 1
             return out
 
-    def delete(
-        self, module: str, n: int = 1, ids: Iterable[str | int] | None = None, permanent: bool = False, at: Any = None
-    ) -> list[str]:
+    def delete(self, module: str, n: int = 1, ids: Iterable[str | int] | None = None, permanent: bool = False,
+               at: Any = None) -> list[str]:
         """Delete records (recycle bin or permanent); they appear in /deleted."""
         with self.lock:
             ms = self._data_module(module)
@@ -522,11 +449,8 @@ class OrgStore:
                 name = None if permanent else self.gen.display_name(ms.mdef, st)
                 st.deleted = True
                 kind = "permanent" if permanent else "recycle"
-                ms.deleted.append(
-                    DeletedEntry(
-                        st.id, name, kind, when, None if permanent else 0, None if permanent else st.creator, st
-                    )
-                )
+                ms.deleted.append(DeletedEntry(st.id, name, kind, when, None if permanent else 0,
+                                               None if permanent else st.creator, st))
                 for tracker in self.trackers_of(module):
                     tracker.deleted(st, kind, when)
                 out.append(str(st.id))
@@ -572,25 +496,16 @@ class OrgStore:
             ms.version += 1
             return out
 
-    def add_field(
-        self, module: str, api_name: str, data_type: str, values: Any = None, custom_field: bool = True, **attrs: Any
-    ) -> list[str]:
+    def add_field(self, module: str, api_name: str, data_type: str, values: Any = None, custom_field: bool = True,
+                  **attrs: Any) -> list[str]:
         """Add a field; records that get a non-null value have their Modified_Time bumped to now."""
         with self.lock:
             ms = self._data_module(module)
             if ms.mdef.field(api_name) is not None:
                 raise ValueError(f"{module}.{api_name} exists")
             picklist = tuple(attrs.pop("pick_list_values", ()) or ())
-            f = FieldDef(
-                api_name=api_name,
-                data_type=data_type,
-                gen="added",
-                custom_field=custom_field,
-                source=values,
-                cache={},
-                values=picklist,
-                **attrs,
-            )
+            f = FieldDef(api_name=api_name, data_type=data_type, gen="added", custom_field=custom_field,
+                         source=values, cache={}, values=picklist, **attrs)
             ms.mdef.fields.append(f)
             self.meta_id(f"field:{module}:{api_name}")
             now = self.now()
@@ -610,11 +525,8 @@ class OrgStore:
             f = ms.mdef.field(api_name)
             if f is None:
                 raise KeyError(f"{module} has no field {api_name}")
-            had = [
-                str(st.id)
-                for st in ms.by_index
-                if not st.deleted and self.gen.value(ms.mdef, st, f) not in (None, [], "")
-            ]
+            had = [str(st.id) for st in ms.by_index
+                   if not st.deleted and self.gen.value(ms.mdef, st, f) not in (None, [], "")]
             ms.mdef.fields.remove(f)
             ms.version += 1
             return had

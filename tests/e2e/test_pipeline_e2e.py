@@ -80,20 +80,13 @@ def test_second_run_loads_only_what_changed(emulator, monkeypatch) -> None:
     emulator.reset_stats()
     load(monkeypatch, emulator, "--modules", "Leads,Deals,Quotes")
     detail_ids = {
-        module: sorted(
-            i
-            for r in emulator.requests
-            if r["kind"] == "detail" and r["path"].endswith(f"/{module}")
-            for i in r["params"]["ids"].split(",")
-        )
+        module: sorted(i for r in emulator.requests if r["kind"] == "detail" and r["path"].endswith(f"/{module}")
+                       for i in r["params"]["ids"].split(","))
         for module in ("Leads", "Deals", "Quotes", "DealHistory")
     }
     first_stays = [h["id"] for h in emulator.records("DealHistory") if h["Deal_Name"]["id"] in added]
     assert detail_ids == {
-        "Leads": sorted(touched),
-        "Deals": sorted(added),
-        "Quotes": sorted(quote),
-        "DealHistory": sorted(first_stays),
+        "Leads": sorted(touched), "Deals": sorted(added), "Quotes": sorted(quote), "DealHistory": sorted(first_stays)
     }
     for module in ("Leads", "Deals", "Quotes"):
         assert_table_mirrors(emulator.records(module), table_name(module))

@@ -217,11 +217,8 @@ def test_a_named_table_zoho_cannot_answer_fails_the_run_with_one_line(
 @pytest.mark.parametrize(
     "env,loaded,calls",
     [
-        (
-            "zoho_crm_org,pipelines",
-            {"zoho_crm_org", "zoho_crm_pipelines"},
-            {"org_meta": 1, "layouts_meta": 1, "pipeline_meta": 1},
-        ),
+        ("zoho_crm_org,pipelines", {"zoho_crm_org", "zoho_crm_pipelines"}, {"org_meta": 1, "layouts_meta": 1,
+                                                                            "pipeline_meta": 1}),
         ('["zoho_crm_layouts"]', {"zoho_crm_layouts"}, {"layouts_meta": 2}),
         ("none", set(), {}),
     ],

@@ -31,7 +31,9 @@ def test_default_run_loads_the_stage_history_of_deals_row_by_row(emulator, monke
     assert_table_mirrors(history, HISTORY)
     assert HISTORY in out
     # the last stay of every deal is the stage the deal is in now
-    current = dict(query(f"SELECT deal_name__id, arg_max(stage, created_time) FROM {HISTORY} GROUP BY 1"))
+    current = dict(query(
+        f"SELECT deal_name__id, arg_max(stage, created_time) FROM {HISTORY} GROUP BY 1"
+    ))
     assert current == {d["id"]: d["Stage"] for d in emulator.records("Deals")}
 
 

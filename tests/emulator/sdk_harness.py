@@ -28,29 +28,18 @@ from zoho_emulator import ZohoEmulator
 SDK_API = "zohocrmsdk.src.com.zoho.crm.api."
 CHOICE = SDK_API + "util.Choice"
 SCALARS: dict[str, Any] = {
-    "String": lambda v: isinstance(v, str),
-    "TimeZone": lambda v: isinstance(v, str),
+    "String": lambda v: isinstance(v, str), "TimeZone": lambda v: isinstance(v, str),
     "Integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "Long": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v.isdigit()),
     "Double": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "Float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "Boolean": lambda v: isinstance(v, bool),
-    "Map": lambda v: isinstance(v, dict),
-    "Object": lambda v: True,
-    "DateTime": lambda v: _iso(v, "T"),
-    "Date": lambda v: _iso(v, ""),
+    "Boolean": lambda v: isinstance(v, bool), "Map": lambda v: isinstance(v, dict), "Object": lambda v: True,
+    "DateTime": lambda v: _iso(v, "T"), "Date": lambda v: _iso(v, ""),
 }
 """JSON check per SDK member type (json_details.json ``type``)."""
 
-UTILITY_STATE = (
-    "apitype_vs_datatype",
-    "apitype_vs_structurename",
-    "new_file",
-    "get_modified_modules",
-    "force_refresh",
-    "module_api_name",
-    "api_supported_modules",
-)
+UTILITY_STATE = ("apitype_vs_datatype", "apitype_vs_structurename", "new_file", "get_modified_modules",
+                 "force_refresh", "module_api_name", "api_supported_modules")
 SDK_LOGGER = "SDKLogger"
 
 
@@ -68,14 +57,10 @@ class SdkSession:
         self._saved_logger = (list(logger.handlers), logger.level)
         environment = DataCenter.Environment(emu.base_url, f"{emu.base_url}/oauth/v2/token", emu.base_url)
         token = OAuthToken(client_id=emu.client_id, client_secret=emu.client_secret, refresh_token=emu.refresh_token)
-        Initializer.initialize(
-            environment=environment,
-            token=token,
-            store=FileStore(str(self.token_file)),
-            sdk_config=SDKConfig(auto_refresh_fields=False, pick_list_validation=False),
-            resource_path=str(workdir),
-            logger=Logger.get_instance(Logger.Levels.INFO, str(self.log_file)),
-        )
+        Initializer.initialize(environment=environment, token=token, store=FileStore(str(self.token_file)),
+                               sdk_config=SDKConfig(auto_refresh_fields=False, pick_list_validation=False),
+                               resource_path=str(workdir),
+                               logger=Logger.get_instance(Logger.Levels.INFO, str(self.log_file)))
 
     def close(self) -> None:
         """Put back every piece of SDK global state this session changed."""
@@ -127,6 +112,7 @@ def _describe(obj: Any) -> str:
 def choice(value: Any) -> Any:
     """The plain value of an SDK ``Choice`` (or the value itself)."""
     return value.get_value() if hasattr(value, "get_value") else value
+
 
 
 def type_mismatches(body: Any, class_path: str, path: str = "$") -> list[str]:

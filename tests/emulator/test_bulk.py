@@ -78,14 +78,9 @@ def test_fields_and_modified_time_criteria(api: Any) -> None:
     recs = sorted(api.emu.records("Accounts"), key=lambda r: r["Modified_Time"])
     pivot = recs[len(recs) // 2]["Modified_Time"]
     expected = {r["id"] for r in recs if r["Modified_Time"] > pivot}
-    q = {
-        "module": {"api_name": "Accounts"},
-        "fields": ["Account_Name", "Modified_Time", "Owner.last_name"],
-        "criteria": {
-            "group_operator": "and",
-            "group": [{"field": {"api_name": "Modified_Time"}, "comparator": "greater_than", "value": pivot}],
-        },
-    }
+    q = {"module": {"api_name": "Accounts"}, "fields": ["Account_Name", "Modified_Time", "Owner.last_name"],
+         "criteria": {"group_operator": "and", "group": [
+             {"field": {"api_name": "Modified_Time"}, "comparator": "greater_than", "value": pivot}]}}
     job_id = create(api, q).json()["data"][0]["details"]["id"]
     data = rows(api, wait_completed(api, job_id))
     assert list(data[0]) == ["id", "Account_Name", "Modified_Time", "Owner.last_name"]
@@ -115,10 +110,8 @@ def test_download_limit_per_minute(factory: Any) -> None:
 
 def test_bulk_rejects_unknown_module_and_bad_criteria(api: Any) -> None:
     assert create(api, {"module": {"api_name": "Nope"}}).status_code == 400
-    bad = {
-        "module": {"api_name": "Leads"},
-        "criteria": {"field": {"api_name": "Modified_Time"}, "comparator": "contains", "value": "x"},
-    }
+    bad = {"module": {"api_name": "Leads"}, "criteria": {"field": {"api_name": "Modified_Time"},
+                                                         "comparator": "contains", "value": "x"}}
     assert create(api, bad).json()["code"] == "FIELD_COMPARATOR_IN_CRITERIA_NOT_SUPPORTED"
 
 

@@ -50,11 +50,8 @@ def test_stage_change_appends_a_row_that_if_modified_since_sees(api: Any) -> Non
     emu.advance(3600)
     deal_id = sorted(emu.record_ids("Deals"))[0]
     emu.touch("Deals", ids=[deal_id], field="Stage")
-    r = api.get(
-        "/crm/v7/DealHistory",
-        {"fields": HISTORY_FIELDS, "sort_by": "Modified_Time", "sort_order": "asc"},
-        headers={"If-Modified-Since": since},
-    )
+    r = api.get("/crm/v7/DealHistory", {"fields": HISTORY_FIELDS, "sort_by": "Modified_Time", "sort_order": "asc"},
+                headers={"If-Modified-Since": since})
     rows = r.json()["data"]
     deal = next(d for d in emu.records("Deals") if d["id"] == deal_id)
     assert [row["Deal_Name"]["id"] for row in rows] == [deal_id, deal_id]
@@ -75,10 +72,8 @@ def test_new_deal_starts_its_history_and_deletion_takes_it_along(api: Any) -> No
     emu = api.emu
     (deal_id,) = emu.add("Deals")
     rows = history_by_deal(emu)[deal_id]
-    assert (
-        len(rows) == 1
-        and rows[0]["Created_Time"] == next(d for d in emu.records("Deals") if d["id"] == deal_id)["Created_Time"]
-    )
+    assert len(rows) == 1 and rows[0]["Created_Time"] == next(
+        d for d in emu.records("Deals") if d["id"] == deal_id)["Created_Time"]
     history_ids = {r["id"] for r in history_by_deal(emu)[sorted(emu.record_ids("Deals"))[0]]}
     victim = sorted(emu.record_ids("Deals"))[0]
     emu.delete("Deals", ids=[victim])
@@ -101,25 +96,22 @@ def test_deal_history_is_served_like_any_module(factory: Any) -> None:
     by_ids = api.get("/crm/v7/DealHistory", {"ids": ",".join(ids)}).json()["data"]
     assert [r["id"] for r in by_ids] == ids and by_ids[0] == expected[ids[0]]
     assert api.get(f"/crm/v7/DealHistory/{ids[1]}").json()["data"][0] == expected[ids[1]]
-    job = api.post(
-        "/crm/bulk/v7/read", {"query": {"module": {"api_name": "DealHistory"}, "fields": ["Stage", "Deal_Name"]}}
-    ).json()
+    job = api.post("/crm/bulk/v7/read", {"query": {"module": {"api_name": "DealHistory"},
+                                                  "fields": ["Stage", "Deal_Name"]}}).json()
     job_id = job["data"][0]["details"]["id"]
     emu.advance(5)
     with zipfile.ZipFile(io.BytesIO(api.get(f"/crm/bulk/v7/read/{job_id}/result").content)) as zf:
         csv_rows = list(csv.DictReader(io.StringIO(zf.read(f"{job_id}.csv").decode())))
     assert {r["id"]: (r["Stage"], r["Deal_Name"]) for r in csv_rows} == {
-        i: (r["Stage"], r["Deal_Name"]["id"]) for i, r in expected.items()
-    }
+        i: (r["Stage"], r["Deal_Name"]["id"]) for i, r in expected.items()}
 
 
 def test_deal_history_module_and_stage_metadata(api: Any, factory: Any) -> None:
     modules = {m["api_name"]: m for m in api.get("/crm/v7/settings/modules").json()["modules"]}
     assert modules["DealHistory"]["generated_type"] == "field_tracker" and modules["DealHistory"]["api_supported"]
     assert "DealHistory" not in api.emu.modules()  # not a record module of its own: its rows follow the deals
-    stage = next(
-        f for f in api.get("/crm/v7/settings/fields", {"module": "Deals"}).json()["fields"] if f["api_name"] == "Stage"
-    )
+    stage = next(f for f in api.get("/crm/v7/settings/fields", {"module": "Deals"}).json()["fields"]
+                 if f["api_name"] == "Stage")
     assert stage["history_tracking"]["module"]["api_name"] == "DealHistory"
     fields = [f["api_name"] for f in api.get("/crm/v7/settings/fields", {"module": "DealHistory"}).json()["fields"]]
     assert fields == [*HISTORY_FIELDS.split(",")[:-1], "Created_By", "Modified_By", "Created_Time", "Modified_Time"]

@@ -49,17 +49,11 @@ from referencing.jsonschema import DRAFT4  # noqa: E402
 
 from zoho_emulator.metadata import MODULE_DETAIL_KEYS  # noqa: E402
 
-OAS_DIR = Path(
-    os.environ.get("ZOHO_OAS_DIR") or Path(__file__).resolve().parents[2].parent / "shared/reference/zoho-oas-v8"
-)
+OAS_DIR = Path(os.environ.get("ZOHO_OAS_DIR") or Path(__file__).resolve().parents[2].parent /
+               "shared/reference/zoho-oas-v8")
 RAW = "https://raw.githubusercontent.com/Zohocorp-Pvt-Ltd/crm-oas/refs/heads/main/v8.0/"
-STUBS = {
-    "tags.json": "Tag",
-    "profiles.json": "Minified_Profile",
-    "related_lists.json": "related_list",
-    "custom_views.json": "custom_views",
-    "layouts.json": "layouts",
-}
+STUBS = {"tags.json": "Tag", "profiles.json": "Minified_Profile", "related_lists.json": "related_list",
+         "custom_views.json": "custom_views", "layouts.json": "layouts"}
 
 pytestmark = pytest.mark.skipif(not OAS_DIR.is_dir(), reason=f"Zoho OAS documents not found at {OAS_DIR}")
 REAL_DOCS = {p.name for p in OAS_DIR.glob("*.json")} if OAS_DIR.is_dir() else set()
@@ -96,29 +90,20 @@ def load_docs() -> dict[str, dict[str, Any]]:
     mods = docs["modules.json"]["components"]["schemas"]["modules"]
     mods["properties"]["generated_type"]["enum"] += ["subform", "field_tracker"]
     mods["required"] = [k for k in mods["required"] if not k.startswith("common.")]
-    for schema in (
-        docs["modules.json"]["components"]["schemas"]["fields"],
-        docs["fields.json"]["components"]["schemas"]["fields"],
-    ):
+    for schema in (docs["modules.json"]["components"]["schemas"]["fields"],
+                   docs["fields.json"]["components"]["schemas"]["fields"]):
         schema["required"] = [k for k in schema["required"] if not k.startswith("common.")]
-    docs["users.json"]["components"]["schemas"]["users"]["properties"]["time_zone"] = {
-        "type": "string",
-        "nullable": True,
-    }
+    docs["users.json"]["components"]["schemas"]["users"]["properties"]["time_zone"] = {"type": "string",
+                                                                                        "nullable": True}
     bulk = docs["bulk_read.json"]["components"]["schemas"]
     bulk["Result"]["properties"]["next_page_token"]["nullable"] = True
     bulk["Query"]["required"] = [k for k in bulk["Query"]["required"] if k != "file_type"]
     for name, schema_name in STUBS.items():
         docs.setdefault(name, {"components": {"schemas": {schema_name: {}}}})
     if "tags.json" in REAL_DOCS:  # relaxation 9: records carry minified tags
-        rec["Record"]["properties"]["Tag"] = {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["name", "id"],
-                "properties": {"name": {"type": "string"}, "id": {"type": "string"}},
-            },
-        }
+        rec["Record"]["properties"]["Tag"] = {"type": "array", "items": {
+            "type": "object", "required": ["name", "id"], "properties": {"name": {"type": "string"},
+                                                                          "id": {"type": "string"}}}}
     if "territories.json" in REAL_DOCS:
         criteria = docs["territories.json"]["components"]["schemas"]["Criteria"]
         criteria["required"] = []
@@ -146,14 +131,12 @@ def oas() -> Any:
         validator = osv.OAS30Validator(schema, registry=reg, format_checker=osv.OAS30Validator.FORMAT_CHECKER)
         errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
         assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message[:300]}" for e in errors[:10])
-
     return check
 
 
 def test_list_response_matches_record_response_wrapper(api: Any, oas: Any) -> None:
-    body = api.get(
-        "/crm/v7/Contacts", {"fields": "Last_Name,Owner,Created_By,Modified_Time,Tag,Account_Name", "per_page": 5}
-    ).json()
+    body = api.get("/crm/v7/Contacts", {"fields": "Last_Name,Owner,Created_By,Modified_Time,Tag,Account_Name",
+                                        "per_page": 5}).json()
     oas("record.json", "/components/schemas/Response_Wrapper", body)
     assert body["info"]["next_page_token"]
 
@@ -189,42 +172,31 @@ def test_modules_match_modules_response_wrapper(api: Any, oas: Any) -> None:
     def list_call(doc: dict[str, Any]) -> None:
         mod = doc["components"]["schemas"]["modules"]
         mod["required"] = [k for k in mod["required"] if k not in MODULE_DETAIL_KEYS]
-
-    oas(
-        "modules.json",
-        "/components/schemas/Response_Wrapper",
-        api.get("/crm/v7/settings/modules").json(),
-        patch=list_call,
-    )
+    oas("modules.json", "/components/schemas/Response_Wrapper", api.get("/crm/v7/settings/modules").json(),
+        patch=list_call)
     for name in ("Leads", "Quotes", "Vehicles", "Quoted_Items", "DealHistory"):
-        oas("modules.json", "/components/schemas/Response_Wrapper", api.get(f"/crm/v7/settings/modules/{name}").json())
+        oas("modules.json", "/components/schemas/Response_Wrapper",
+            api.get(f"/crm/v7/settings/modules/{name}").json())
 
 
 def test_fields_match_fields_response_wrapper(api: Any, oas: Any) -> None:
     for module in ("Leads", "Deals", "Quotes", "Accounts", "Tasks", "Quoted_Items", "DealHistory"):
-        oas(
-            "fields.json",
-            "/components/schemas/Response_Wrapper",
-            api.get("/crm/v7/settings/fields", {"module": module}).json(),
-        )
+        oas("fields.json", "/components/schemas/Response_Wrapper",
+            api.get("/crm/v7/settings/fields", {"module": module}).json())
 
 
 def test_bulk_create_and_status_match_bulk_read_schemas(api: Any, oas: Any) -> None:
     r = api.post("/crm/bulk/v7/read", {"query": {"module": {"api_name": "Leads"}, "fields": ["Last_Name"]}})
     assert r.status_code == 201
-    oas("bulk_read.json", "/paths/~1crm~1bulk~1v8~1read/post/responses/201/content/application~1json/schema", r.json())
+    oas("bulk_read.json", "/paths/~1crm~1bulk~1v8~1read/post/responses/201/content/application~1json/schema",
+        r.json())
     job_id = r.json()["data"][0]["details"]["id"]
 
     def pending(doc: dict[str, Any]) -> None:
         job = doc["components"]["schemas"]["Job_Detail"]
         job["required"] = [k for k in job["required"] if k != "result"]
-
-    oas(
-        "bulk_read.json",
-        "/components/schemas/Response_Wrapper",
-        api.get(f"/crm/bulk/v7/read/{job_id}").json(),
-        patch=pending,
-    )
+    oas("bulk_read.json", "/components/schemas/Response_Wrapper", api.get(f"/crm/bulk/v7/read/{job_id}").json(),
+        patch=pending)
     api.emu.advance(5)
     done = api.get(f"/crm/bulk/v7/read/{job_id}").json()
     assert done["data"][0]["state"] == "COMPLETED"
@@ -238,10 +210,8 @@ def test_bulk_create_and_status_match_bulk_read_schemas(api: Any, oas: Any) -> N
 def test_error_envelopes_match_api_exception(api: Any, oas: Any) -> None:
     def no_message_enum(doc: dict[str, Any]) -> None:
         doc["components"]["schemas"]["API_Exception"]["properties"]["message"].pop("enum")
-
-    codes = json.loads((OAS_DIR / "record.json").read_text())["components"]["schemas"]["API_Exception"]["properties"][
-        "code"
-    ]["enum"]
+    codes = json.loads((OAS_DIR / "record.json").read_text())["components"]["schemas"]["API_Exception"][
+        "properties"]["code"]["enum"]
     responses = [
         api.get("/crm/v7/Leads"),
         api.get("/crm/v7/Leads", {"fields": ",".join(["Last_Name"] * 51)}),
@@ -253,9 +223,8 @@ def test_error_envelopes_match_api_exception(api: Any, oas: Any) -> None:
         api.get("/crm/v7/Leads/deleted", {"type": "x"}),
         api.get("/crm/v7/a/b/c"),
         api.get("/crm/v7/Leads", {"fields": "Last_Name"}, auth=False),
-        api.get(
-            "/crm/v7/Leads", {"fields": "Last_Name"}, auth=False, headers={"Authorization": "Zoho-oauthtoken 1000.x.y"}
-        ),
+        api.get("/crm/v7/Leads", {"fields": "Last_Name"}, auth=False,
+                headers={"Authorization": "Zoho-oauthtoken 1000.x.y"}),
     ]
     assert {r.status_code for r in responses} == {400, 401, 404}
     for r in responses:
@@ -298,13 +267,9 @@ def test_deal_stage_field_matches_history_tracking_and_pick_list_schemas(api: An
 
 def test_feature_off_and_missing_param_errors_match_api_exception(factory: Any, oas: Any) -> None:
     _emu, api = factory(territories_enabled=False, multi_currency=False)
-    for path, params, status in (
-        ("/crm/v7/settings/territories", {}, 400),
-        ("/crm/v7/org/currencies", {}, 403),
-        ("/crm/v7/settings/layouts", {}, 400),
-        ("/crm/v7/settings/tags", {}, 400),
-        ("/crm/v7/settings/pipeline", {"layout_id": "1"}, 400),
-    ):
+    for path, params, status in (("/crm/v7/settings/territories", {}, 400), ("/crm/v7/org/currencies", {}, 403),
+                                 ("/crm/v7/settings/layouts", {}, 400), ("/crm/v7/settings/tags", {}, 400),
+                                 ("/crm/v7/settings/pipeline", {"layout_id": "1"}, 400)):
         r = api.get(path, params)
         assert r.status_code == status, (path, r.text)
         oas("common.json", "/components/schemas/API_Exception", r.json())
@@ -322,13 +287,10 @@ SETTINGS_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("doc", "pointer", "path", "params"),
-    [pytest.param(*case, marks=needs(case[0]), id=f"{case[2]}?{case[3]}") for case in SETTINGS_CASES],
-)
-def test_settings_endpoints_match_their_oas_documents(
-    api: Any, oas: Any, doc: str, pointer: str, path: str, params: dict[str, str]
-) -> None:
+@pytest.mark.parametrize(("doc", "pointer", "path", "params"), [
+    pytest.param(*case, marks=needs(case[0]), id=f"{case[2]}?{case[3]}") for case in SETTINGS_CASES])
+def test_settings_endpoints_match_their_oas_documents(api: Any, oas: Any, doc: str, pointer: str, path: str,
+                                                      params: dict[str, str]) -> None:
     r = api.get(path, params)
     assert r.status_code == 200, r.text
     oas(doc, pointer, r.json())
@@ -338,11 +300,8 @@ def test_settings_endpoints_match_their_oas_documents(
 def test_pipelines_match_pipeline_document(api: Any, oas: Any) -> None:
     body = api.get("/crm/v7/settings/pipeline", {"layout_id": str(api.emu.store.layout_id("Deals"))}).json()
     oas("pipeline.json", "/components/schemas/Response_Wrapper", body)
-    oas(
-        "pipeline.json",
-        "/components/schemas/InvalidParamError",
-        api.get("/crm/v7/settings/pipeline", {"layout_id": "1"}).json(),
-    )
+    oas("pipeline.json", "/components/schemas/InvalidParamError",
+        api.get("/crm/v7/settings/pipeline", {"layout_id": "1"}).json())
     oas("pipeline.json", "/components/schemas/MandatoryParamError", api.get("/crm/v7/settings/pipeline").json())
 
 

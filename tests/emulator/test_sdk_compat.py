@@ -41,25 +41,9 @@ from zoho_emulator.org_settings import PIPELINE_BY_NAME
 from .conftest import START, Api
 from .sdk_harness import SdkSession, choice, success, type_mismatches
 
-STANDARD_MODULES = (
-    "Accounts",
-    "Calls",
-    "Campaigns",
-    "Cases",
-    "Contacts",
-    "Deals",
-    "Events",
-    "Invoices",
-    "Leads",
-    "Price_Books",
-    "Products",
-    "Purchase_Orders",
-    "Quotes",
-    "Sales_Orders",
-    "Solutions",
-    "Tasks",
-    "Vendors",
-)
+STANDARD_MODULES = ("Accounts", "Calls", "Campaigns", "Cases", "Contacts", "Deals", "Events", "Invoices", "Leads",
+                    "Price_Books", "Products", "Purchase_Orders", "Quotes", "Sales_Orders", "Solutions", "Tasks",
+                    "Vendors")
 LEADS = 2500
 
 
@@ -125,12 +109,10 @@ TYPED_ANSWERS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("path", "query", "wrapper"), TYPED_ANSWERS, ids=[f"{p}?{','.join(q.values())}" for p, q, _ in TYPED_ANSWERS]
-)
-def test_every_key_has_the_json_type_the_sdk_declares(
-    raw: Api, sdk: SdkSession, emu: ZohoEmulator, path: str, query: dict[str, str], wrapper: str
-) -> None:
+@pytest.mark.parametrize(("path", "query", "wrapper"), TYPED_ANSWERS,
+                         ids=[f"{p}?{','.join(q.values())}" for p, q, _ in TYPED_ANSWERS])
+def test_every_key_has_the_json_type_the_sdk_declares(raw: Api, sdk: SdkSession, emu: ZohoEmulator, path: str,
+                                                       query: dict[str, str], wrapper: str) -> None:
     query = {k: str(emu.store.layout_id("Deals")) if v == "DEALS" else v for k, v in query.items()}
     if path.startswith("/crm/v7/DealHistory/deleted") and not emu.deleted("DealHistory"):
         emu.delete("Deals", 1)  # history rows are deleted along with their deal
@@ -141,9 +123,8 @@ def test_every_key_has_the_json_type_the_sdk_declares(
 
 def test_type_check_catches_a_wrong_type(sdk: SdkSession) -> None:
     assert type_mismatches({"org": [{"mc_status": "false", "license_details": []}]}, "org.ResponseWrapper") == [
-        "$.org[0].mc_status: 'false' is not a Boolean",
-        "$.org[0].license_details: list where zohocrmsdk.src.com.zoho.crm.api.org.LicenseDetails is declared",
-    ]
+        "$.org[0].mc_status: 'false' is not a Boolean", "$.org[0].license_details: list where "
+        "zohocrmsdk.src.com.zoho.crm.api.org.LicenseDetails is declared"]
 
 
 def test_bulk_read_answers_have_the_json_types_the_sdk_declares(raw: Api, sdk: SdkSession, emu: ZohoEmulator) -> None:
@@ -164,22 +145,15 @@ def test_token_step_identifies_the_current_user_and_the_org(sdk: SdkSession, emu
     assert rows[0][4] == emu.refresh_token and rows[0][5]
     paths = [(r["path"], r["params"].get("type")) for r in emu.requests]
     first_user_call = paths.index(("/crm/v7/users", "CurrentUser"))
-    assert paths[first_user_call - 1 : first_user_call + 2] == [
-        ("/oauth/v2/token", None),
-        ("/crm/v7/users", "CurrentUser"),
-        ("/crm/v7/org", None),
-    ]
+    assert paths[first_user_call - 1:first_user_call + 2] == [
+        ("/oauth/v2/token", None), ("/crm/v7/users", "CurrentUser"), ("/crm/v7/org", None)]
 
 
 def test_organization_parses_with_home_currency_and_time_zone(raw: Api, sdk: SdkSession, emu: ZohoEmulator) -> None:
     body = raw.get("/crm/v7/org").json()["org"][0]
     o = success(org.OrgOperations().get_organization(), org.ResponseWrapper).get_org()[0]
     assert (str(o.get_id()), o.get_company_name(), o.get_iso_code(), o.get_currency()) == (
-        body["id"],
-        "Zylker Corp",
-        "INR",
-        "Indian Rupee - INR",
-    )
+        body["id"], "Zylker Corp", "INR", "Indian Rupee - INR")
     assert o.get_time_zone() == "Asia/Kolkata" and o.get_mc_status() is True
     assert o.get_primary_email() == emu.users()[0]["email"]
     assert o.get_license_details().get_paid_type() == "enterprise"
@@ -192,16 +166,14 @@ def test_modules_list_every_api_module_and_dealhistory_as_field_tracker(sdk: Sdk
     assert set(got) == set(emu.store.mdefs)
     assert choice(got["DealHistory"].get_generated_type()) == "field_tracker"
     assert got["DealHistory"].get_api_supported() is True
-    assert {n for n, m in got.items() if choice(m.get_generated_type()) == "default" and m.get_api_supported()} >= set(
-        STANDARD_MODULES
-    )
+    assert {n for n, m in got.items() if choice(m.get_generated_type()) == "default" and m.get_api_supported()} \
+        >= set(STANDARD_MODULES)
 
 
 @pytest.mark.parametrize("module", STANDARD_MODULES)
 def test_field_metadata_of_every_standard_module_parses(sdk: SdkSession, emu: ZohoEmulator, module: str) -> None:
-    res = success(
-        fields.FieldsOperations().get_fields(params(cls=fields.GetFieldsParam, module=module)), fields.ResponseWrapper
-    )
+    res = success(fields.FieldsOperations().get_fields(params(cls=fields.GetFieldsParam, module=module)),
+                  fields.ResponseWrapper)
     got = {f.get_api_name(): f for f in res.get_fields()}
     mdef = emu.store.mdefs[module]
     assert list(got) == [f.api_name for f in mdef.fields]
@@ -211,9 +183,8 @@ def test_field_metadata_of_every_standard_module_parses(sdk: SdkSession, emu: Zo
 
 
 def test_deal_stage_metadata_carries_history_tracking_and_stage_probabilities(sdk: SdkSession) -> None:
-    res = success(
-        fields.FieldsOperations().get_fields(params(cls=fields.GetFieldsParam, module="Deals")), fields.ResponseWrapper
-    )
+    res = success(fields.FieldsOperations().get_fields(params(cls=fields.GetFieldsParam, module="Deals")),
+                  fields.ResponseWrapper)
     stage = next(f for f in res.get_fields() if f.get_api_name() == "Stage")
     tracker = stage.get_history_tracking().get_module()
     assert (tracker.get_api_name(), tracker.get_module_name()) == ("DealHistory", "DealHistory")
@@ -231,13 +202,8 @@ def test_get_records_follows_page_token_past_2000_records(sdk: SdkSession, emu: 
     token = None
     calls = 0
     while True:
-        pm = params(
-            cls=record.GetRecordsParam,
-            fields="Last_Name,Email,Lead_Status,Modified_Time,Owner",
-            converted="both",
-            approved="both",
-            per_page=200,
-        )
+        pm = params(cls=record.GetRecordsParam, fields="Last_Name,Email,Lead_Status,Modified_Time,Owner",
+                    converted="both", approved="both", per_page=200)
         if token:
             pm.add(record.GetRecordsParam.page_token, token)
         res = success(ops.get_records(pm), record.ResponseWrapper)
@@ -262,22 +228,16 @@ def test_records_by_ids_carry_line_items_subforms_and_multi_select_lookups(sdk: 
     for module, field in (("Quotes", "Quoted_Items"), ("Accounts", "Subform_1"), ("Deals", "Associated_Contacts")):
         expected = by_id(emu.records(module))
         ids = sorted(expected)[:5]
-        res = success(
-            record.RecordOperations(module).get_records(
-                params(cls=record.GetRecordsParam, ids=",".join(map(str, ids)))
-            ),
-            record.ResponseWrapper,
-        )
+        res = success(record.RecordOperations(module).get_records(
+            params(cls=record.GetRecordsParam, ids=",".join(map(str, ids)))), record.ResponseWrapper)
         assert [r.get_id() for r in res.get_data()] == ids
         for rec in res.get_data():
             rows = rec.get_key_value(field) or []
             want = expected[rec.get_id()][field]
             assert [row.get_id() for row in rows] == [int(w["id"]) for w in want]
     quote_id = sorted(by_id(emu.records("Quotes")))[0]
-    quote = success(
-        record.RecordOperations("Quotes").get_records(params(cls=record.GetRecordsParam, ids=str(quote_id))),
-        record.ResponseWrapper,
-    ).get_data()[0]
+    quote = success(record.RecordOperations("Quotes").get_records(
+        params(cls=record.GetRecordsParam, ids=str(quote_id))), record.ResponseWrapper).get_data()[0]
     _assert_line_items(quote, by_id(emu.records("Quotes"))[quote_id])
 
 
@@ -291,11 +251,9 @@ def test_single_record_has_line_items_and_subform_rows(sdk: SdkSession, emu: Zoh
     account = success(record.RecordOperations("Accounts").get_record(aid), record.ResponseWrapper).get_data()[0]
     rows = account.get_key_value("Subform_1")
     assert [(r.get_key_value("Skill"), choice(r.get_key_value("Proficiency"))) for r in rows] == [
-        (w["Skill"], w["Proficiency"]) for w in accounts[aid]["Subform_1"]
-    ]
+        (w["Skill"], w["Proficiency"]) for w in accounts[aid]["Subform_1"]]
     assert [t.get_name() for t in account.get_key_value("Territories")] == [
-        t["Name"] for t in accounts[aid]["Territories"]
-    ]
+        t["Name"] for t in accounts[aid]["Territories"]]
 
 
 def _assert_line_items(quote: record.Record, want: dict[str, Any]) -> None:
@@ -313,40 +271,30 @@ def _assert_line_items(quote: record.Record, want: dict[str, Any]) -> None:
 def test_deleted_records_parse(sdk: SdkSession, emu: ZohoEmulator) -> None:
     emu.delete("Contacts", 1)
     emu.delete("Contacts", 1, permanent=True)
-    res = success(
-        record.RecordOperations("Contacts").get_deleted_records(params(cls=record.GetDeletedRecordsParam, type="all")),
-        record.DeletedRecordsWrapper,
-    )
+    res = success(record.RecordOperations("Contacts").get_deleted_records(
+        params(cls=record.GetDeletedRecordsParam, type="all")), record.DeletedRecordsWrapper)
     expected = emu.deleted("Contacts")
-    assert [(str(d.get_id()), choice(d.get_type())) for d in res.get_data()] == [(e["id"], e["type"]) for e in expected]
+    assert [(str(d.get_id()), choice(d.get_type())) for d in res.get_data()] == [
+        (e["id"], e["type"]) for e in expected]
     assert res.get_data()[0].get_deleted_time() == parsed_time(expected[0]["deleted_time"])
 
 
 # --- users, roles, profiles, territories, currencies, tags, layouts, pipelines ---------------------------------------
 def test_users_reference_roles_and_profiles_that_exist(sdk: SdkSession, emu: ZohoEmulator) -> None:
-    res = success(
-        users.UsersOperations().get_users(params(cls=users.GetUsersParam, type=Choice("ActiveUsers"))),
-        users.ResponseWrapper,
-    )
+    res = success(users.UsersOperations().get_users(params(cls=users.GetUsersParam, type=Choice("ActiveUsers"))),
+                  users.ResponseWrapper)
     active = [u for u in emu.users() if u["status"] == "active"]
     assert [str(u.get_id()) for u in res.get_users()] == [u["id"] for u in active]
     role_ids = {r.get_id() for r in success(roles.RolesOperations().get_roles(), roles.ResponseWrapper).get_roles()}
-    profile_ids = {
-        p.get_id()
-        for p in success(profiles.ProfilesOperations().get_profiles(), profiles.ResponseWrapper).get_profiles()
-    }
+    profile_ids = {p.get_id() for p in success(profiles.ProfilesOperations().get_profiles(),
+                                                 profiles.ResponseWrapper).get_profiles()}
     for u in res.get_users():
         assert u.get_role().get_id() in role_ids and u.get_profile().get_id() in profile_ids
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=SDKException,
-    reason=(
-        "SDK 6.0.0 accepts only 6 users `type` values (its GetUsersParam enum = the v8 OAS enum) and refuses AllUsers "
-        "client-side; Zoho's v7 docs list AllUsers (reference §12). The emulator follows the docs."
-    ),
-)
+@pytest.mark.xfail(strict=True, raises=SDKException, reason=(
+    "SDK 6.0.0 accepts only 6 users `type` values (its GetUsersParam enum = the v8 OAS enum) and refuses AllUsers "
+    "client-side; Zoho's v7 docs list AllUsers (reference §12). The emulator follows the docs."))
 def test_all_users_type_through_the_sdk(sdk: SdkSession, emu: ZohoEmulator) -> None:
     res = users.UsersOperations().get_users(params(cls=users.GetUsersParam, type=Choice("AllUsers")))
     success(res, users.ResponseWrapper)
@@ -364,16 +312,14 @@ def test_roles_form_a_hierarchy_with_the_users_roles(raw: Api, sdk: SdkSession, 
     assert {u["role"]["name"] for u in emu.users()} <= set(by_name)
     assert by_name["CEO"].get_reporting_to() is None
     assert by_name["Sales Rep"].get_reporting_to().get_id() == by_name["Manager"].get_id()
-    assert by_name["CEO"].get_created_time__s() == parsed_time(
-        raw.get("/crm/v7/settings/roles").json()["roles"][0]["created_time__s"]
-    )
+    assert by_name["CEO"].get_created_time__s() == parsed_time(raw.get(
+        "/crm/v7/settings/roles").json()["roles"][0]["created_time__s"])
 
 
 def test_profiles_parse_with_their_permissions(sdk: SdkSession, emu: ZohoEmulator) -> None:
     got = success(profiles.ProfilesOperations().get_profiles(), profiles.ResponseWrapper).get_profiles()
-    assert {str(p.get_id()): p.get_name() for p in got} == {
-        u["profile"]["id"]: u["profile"]["name"] for u in emu.users()
-    }
+    assert {str(p.get_id()): p.get_name() for p in got} == {u["profile"]["id"]: u["profile"]["name"]
+                                                           for u in emu.users()}
     admin = next(p for p in got if p.get_name() == "Administrator")
     assert all(d.get_enabled() for d in admin.get_permissions_details())
 
@@ -386,17 +332,9 @@ def test_territories_parse_and_hold_the_records_territories(sdk: SdkSession, emu
     assert all(t.get_reporting_to().get_id() == root.get_id() for t in got.values() if t is not root)
     europe = next(t for t in got.values() if t.get_name() == "Europe")
     assert {g.get_value() for g in europe.get_account_rule_criteria().get_group()} == {
-        "Germany",
-        "United Kingdom",
-        "France",
-        "Switzerland",
-    }
-    used = {
-        t["id"]
-        for m, f in (("Accounts", "Territories"), ("Contacts", "Territories"), ("Deals", "Territory"))
-        for r in emu.records(m)
-        for t in r[f]
-    }
+        "Germany", "United Kingdom", "France", "Switzerland"}
+    used = {t["id"] for m, f in (("Accounts", "Territories"), ("Contacts", "Territories"), ("Deals", "Territory"))
+            for r in emu.records(m) for t in r[f]}
     assert used and used <= set(got)
 
 
@@ -412,9 +350,8 @@ def test_currencies_parse_and_cover_every_record_currency(sdk: SdkSession, emu: 
 
 def test_tags_of_a_module_are_the_tags_on_its_records(sdk: SdkSession, emu: ZohoEmulator) -> None:
     for module in ("Leads", "Deals"):
-        res = success(
-            tags.TagsOperations().get_tags(params(cls=tags.GetTagsParam, module=module)), tags.ResponseWrapper
-        )
+        res = success(tags.TagsOperations().get_tags(params(cls=tags.GetTagsParam, module=module)),
+                      tags.ResponseWrapper)
         got = {(t.get_id(), t.get_name(), choice(t.get_color_code())) for t in res.get_tags()}
         used = {(int(t["id"]), t["name"], t["color_code"]) for r in emu.records(module) for t in r["Tag"]}
         assert used and used <= got and res.get_info().get_count() == len(got)
@@ -422,10 +359,8 @@ def test_tags_of_a_module_are_the_tags_on_its_records(sdk: SdkSession, emu: Zoho
 
 def test_layouts_parse_and_are_the_layout_of_the_records(sdk: SdkSession, emu: ZohoEmulator) -> None:
     for module in ("Deals", "Leads", "DealHistory"):
-        got = success(
-            layouts.LayoutsOperations().get_layouts(params(cls=layouts.GetLayoutsParam, module=module)),
-            layouts.ResponseWrapper,
-        ).get_layouts()
+        got = success(layouts.LayoutsOperations().get_layouts(params(cls=layouts.GetLayoutsParam, module=module)),
+                      layouts.ResponseWrapper).get_layouts()
         assert [lay.get_id() for lay in got] == [emu.store.layout_id(module)]
         section_fields = [f.get_api_name() for s in got[0].get_sections() for f in s.get_fields()]
         assert section_fields == [f.api_name for f in emu.store.mdefs[module].fields]
@@ -447,17 +382,9 @@ def test_pipelines_parse_and_hold_every_deal_stage(sdk: SdkSession, emu: ZohoEmu
 # --- DealHistory ---------------------------------------------------------------------------------------------------
 def test_deal_history_reads_like_any_module(sdk: SdkSession, emu: ZohoEmulator) -> None:
     ops = record.RecordOperations("DealHistory")
-    res = success(
-        ops.get_records(
-            params(
-                cls=record.GetRecordsParam,
-                fields="Stage,Deal_Name,Duration,Moved_To",
-                sort_by="Modified_Time",
-                sort_order="asc",
-            )
-        ),
-        record.ResponseWrapper,
-    )
+    res = success(ops.get_records(params(cls=record.GetRecordsParam, fields="Stage,Deal_Name,Duration,Moved_To",
+                                         sort_by="Modified_Time", sort_order="asc")),
+                  record.ResponseWrapper)
     expected = by_id(emu.records("DealHistory"))
     assert {r.get_id() for r in res.get_data()} <= set(expected) and res.get_data()
     sample = res.get_data()[0]
@@ -467,9 +394,8 @@ def test_deal_history_reads_like_any_module(sdk: SdkSession, emu: ZohoEmulator) 
     one = success(ops.get_record(sample.get_id()), record.ResponseWrapper).get_data()[0]
     assert one.get_key_value("Modified_Time") == parsed_time(expected[sample.get_id()]["Modified_Time"])
     ids = sorted(expected)[:3]
-    batch = success(
-        ops.get_records(params(cls=record.GetRecordsParam, ids=",".join(map(str, ids)))), record.ResponseWrapper
-    )
+    batch = success(ops.get_records(params(cls=record.GetRecordsParam, ids=",".join(map(str, ids)))),
+                    record.ResponseWrapper)
     assert [r.get_id() for r in batch.get_data()] == ids
 
 
@@ -481,12 +407,8 @@ def test_deal_history_follows_stage_changes_and_deletions(sdk: SdkSession, emu: 
     emu.touch("Deals", ids=[deal_id], field="Stage")
     hm = HeaderMap()
     hm.add(record.GetRecordsHeader.if_modified_since, datetime.fromisoformat(since))
-    res = success(
-        record.RecordOperations("DealHistory").get_records(
-            params(cls=record.GetRecordsParam, fields="Stage,Deal_Name,Moved_To,Duration"), hm
-        ),
-        record.ResponseWrapper,
-    )
+    res = success(record.RecordOperations("DealHistory").get_records(
+        params(cls=record.GetRecordsParam, fields="Stage,Deal_Name,Moved_To,Duration"), hm), record.ResponseWrapper)
     rows = sorted(res.get_data(), key=lambda r: r.get_id())
     assert [str(r.get_key_value("Deal_Name").get_id()) for r in rows] == [deal_id, deal_id]
     closed, current = rows
@@ -535,10 +457,7 @@ def test_bulk_read_job_is_created_polled_and_downloaded_as_csv(sdk: SdkSession, 
     assert {r["id"] for r in rows} == set(expected)
     for r in rows[:5]:
         assert (r["Deal_Name"], r["Stage"], float(r["Amount"])) == (
-            expected[r["id"]]["Deal_Name"],
-            expected[r["id"]]["Stage"],
-            expected[r["id"]]["Amount"],
-        )
+            expected[r["id"]]["Deal_Name"], expected[r["id"]]["Stage"], expected[r["id"]]["Amount"])
 
 
 def test_sdk_session_puts_back_the_sdk_global_state(sdk: SdkSession, tmp_path: Any) -> None:

@@ -20,16 +20,9 @@ ENDPOINTS = [
     ("/crm/v7/settings/pipeline", {"layout_id": "DEALS"}, "pipeline_meta", "pipeline"),
     ("/crm/v7/settings/tags", {"module": "Leads"}, "tags_meta", "tags"),
 ]
-ROOT_KEYS = {
-    "org_meta": "org",
-    "roles_meta": "roles",
-    "profiles_meta": "profiles",
-    "territories_meta": "territories",
-    "currencies_meta": "currencies",
-    "layouts_meta": "layouts",
-    "pipeline_meta": "pipeline",
-    "tags_meta": "tags",
-}
+ROOT_KEYS = {"org_meta": "org", "roles_meta": "roles", "profiles_meta": "profiles", "territories_meta": "territories",
+             "currencies_meta": "currencies", "layouts_meta": "layouts", "pipeline_meta": "pipeline",
+             "tags_meta": "tags"}
 BASE_SCOPES = ("ZohoCRM.modules.READ", "ZohoCRM.settings.modules.READ")
 
 
@@ -57,9 +50,8 @@ def test_default_scopes_grant_every_settings_read_scope() -> None:
 
 
 @pytest.mark.parametrize(("path", "params", "kind", "scope"), ENDPOINTS, ids=[e[2] for e in ENDPOINTS])
-def test_settings_endpoint_needs_its_scope(
-    factory: Any, path: str, params: dict[str, str], kind: str, scope: str | None
-) -> None:
+def test_settings_endpoint_needs_its_scope(factory: Any, path: str, params: dict[str, str], kind: str,
+                                           scope: str | None) -> None:
     read = f"ZohoCRM.settings.{scope}.READ" if scope else "ZohoCRM.org.READ"
     every = read.replace(".READ", ".ALL")
     variants = [((), 401), ((read,), 200), ((every,), 200), (("ZohoCRM.settings.ALL",), 401 if scope is None else 200)]
@@ -97,19 +89,14 @@ def test_territories_page_and_hold_every_territory_records_use(api: Any) -> None
     assert second["info"]["more_records"] is False and second["info"]["count"] == 1
     assert api.get("/crm/v7/settings/territories", {"per_page": 3, "page": 3}).status_code == 204
     ids = {t["id"] for t in first["territories"] + second["territories"]}
-    used = {
-        t["id"]
-        for m, f in (("Accounts", "Territories"), ("Contacts", "Territories"), ("Deals", "Territory"))
-        for r in api.emu.records(m)
-        for t in r[f]
-    }
+    used = {t["id"] for m, f in (("Accounts", "Territories"), ("Contacts", "Territories"), ("Deals", "Territory"))
+            for r in api.emu.records(m) for t in r[f]}
     assert used and used <= ids
 
 
 def test_accounts_territory_follows_its_billing_country(api: Any) -> None:
-    rules = {
-        t["name"]: t["account_rule_criteria"] for t in api.get("/crm/v7/settings/territories").json()["territories"]
-    }
+    rules = {t["name"]: t["account_rule_criteria"] for t in
+             api.get("/crm/v7/settings/territories").json()["territories"]}
     for account in api.emu.records("Accounts"):
         for t in account["Territories"]:
             rule = rules[t["Name"]]
@@ -145,12 +132,8 @@ def test_currencies_cover_every_record_currency(api: Any) -> None:
 def test_single_currency_org_has_no_currencies_endpoint_or_currency_fields(factory: Any) -> None:
     emu, api = factory(multi_currency=False)
     r = api.get("/crm/v7/org/currencies")
-    assert r.status_code == 403 and r.json() == {
-        "code": "CURRENCIES_NOT_ENABLED",
-        "details": {},
-        "message": "Multi currency is not enabled",
-        "status": "error",
-    }
+    assert r.status_code == 403 and r.json() == {"code": "CURRENCIES_NOT_ENABLED", "details": {},
+                                                 "message": "Multi currency is not enabled", "status": "error"}
     names = [f["api_name"] for f in api.get("/crm/v7/settings/fields", {"module": "Deals"}).json()["fields"]]
     assert "Currency" not in names and "Exchange_Rate" not in names
     assert {r["$currency_symbol"] for r in emu.records("Deals")} == {"₹"}
@@ -170,7 +153,6 @@ def test_layout_tags_and_pipeline_parameter_errors(api: Any) -> None:
     def err(path: str, params: dict[str, str] | None = None) -> tuple[int, str, dict[str, Any]]:
         r = api.get(path, params)
         return r.status_code, r.json()["code"], r.json()["details"]
-
     assert err("/crm/v7/settings/layouts") == (400, "REQUIRED_PARAM_MISSING", {"param": "module"})
     assert err("/crm/v7/settings/layouts", {"module": "Nope"})[:2] == (400, "INVALID_MODULE")
     assert err("/crm/v7/settings/tags") == (400, "REQUIRED_PARAM_MISSING", {"param": "module"})
@@ -178,10 +160,7 @@ def test_layout_tags_and_pipeline_parameter_errors(api: Any) -> None:
     assert err("/crm/v7/settings/pipeline") == (400, "REQUIRED_PARAM_MISSING", {"param": "layout_id"})
     leads_layout = str(api.emu.store.layout_id("Leads"))
     assert err("/crm/v7/settings/pipeline", {"layout_id": leads_layout}) == (
-        400,
-        "INVALID_DATA",
-        {"param_name": "layout_id"},
-    )
+        400, "INVALID_DATA", {"param_name": "layout_id"})
 
 
 def test_pipelines_hold_every_deal_stage_with_its_forecast(api: Any) -> None:
@@ -193,9 +172,8 @@ def test_pipelines_hold_every_deal_stage_with_its_forecast(api: Any) -> None:
         assert all("probability" not in m and m["forecast_type"] and m["forecast_category"]["id"] for m in p["maps"])
     for deal in api.emu.records("Deals"):
         assert deal["Stage"] in [m["actual_value"] for m in by_name[deal["Pipeline"]]["maps"]]
-    stage_field = next(
-        f for f in api.get("/crm/v7/settings/fields", {"module": "Deals"}).json()["fields"] if f["api_name"] == "Stage"
-    )
+    stage_field = next(f for f in api.get("/crm/v7/settings/fields", {"module": "Deals"}).json()["fields"]
+                       if f["api_name"] == "Stage")
     probabilities = {v["actual_value"]: v["probability"] for v in stage_field["pick_list_values"] if "probability" in v}
     for deal in api.emu.records("Deals"):
         assert deal["Probability"] == probabilities[deal["Stage"]]
@@ -208,11 +186,7 @@ def test_pipeline_maps_probability_setting_adds_the_stage_probability(factory: A
     body = api.get("/crm/v7/settings/pipeline", {"layout_id": str(emu.store.layout_id("Deals"))}).json()
     maps = {m["actual_value"]: m["probability"] for p in body["pipeline"] for m in p["maps"]}
     assert (maps["Qualification"], maps["Negotiation/Review"], maps["Closed Won"], maps["Closed Lost"]) == (
-        10,
-        90,
-        100,
-        0,
-    )
+        10, 90, 100, 0)
 
 
 def test_tags_of_a_module_are_the_tags_its_records_carry(api: Any) -> None:

@@ -58,7 +58,7 @@ def test_the_query_string_and_any_token_in_a_body_stay_out_of_the_line() -> None
     error = ZohoApiError(answer(504, body, content_type="text/plain"), module="Leads")
     line = describe_failure(step_failure("extract", error, "zoho_crm_leads_ids")).line
     assert line == (
-        'error: extract step failed for Leads: GET /crm/v7/Leads answered HTTP 504 with a body, not JSON ("Gateway '
+        "error: extract step failed for Leads: GET /crm/v7/Leads answered HTTP 504 with a body, not JSON (\"Gateway "
         'Timeout while calling upstream with access_token=*** please retry"); Zoho or a proxy in between is '
         "failing, run again later"
     )
@@ -69,7 +69,7 @@ def test_a_long_html_page_is_cut_to_its_title() -> None:
     page = "<!DOCTYPE html><html><head><title>503 Service Temporarily Unavailable</title></head>" + "x" * 5000
     error = ZohoApiError(answer(503, page, content_type="text/html; charset=utf-8"), module="Deals")
     assert describe_failure(error).line == (
-        'error: GET /crm/v7/Leads answered HTTP 503 with an HTML page, not JSON ("503 Service Temporarily '
+        "error: GET /crm/v7/Leads answered HTTP 503 with an HTML page, not JSON (\"503 Service Temporarily "
         'Unavailable"); Zoho or a proxy in between is failing, run again later'
     )
 
@@ -118,7 +118,7 @@ def test_a_full_disk_names_the_file_and_the_fix() -> None:
 
 
 def test_a_job_that_failed_for_good_says_its_package_was_aborted() -> None:
-    cause = RuntimeError("value too long for type character varying(255)\nCONTEXT: COPY zoho_crm_deals, line 3")
+    cause = RuntimeError('value too long for type character varying(255)\nCONTEXT: COPY zoho_crm_deals, line 3')
     job = LoadClientJobFailed("1796.1", "zoho_crm_deals.a1b2c3.parquet", "Traceback (most recent call last): …", cause)
     assert describe_failure(step_failure("load", job)).line == (
         "error: load step failed for zoho_crm_deals: destination duckdb refused the data: value too long for type "

@@ -50,20 +50,10 @@ def test_a_table_is_due_once_the_interval_has_passed() -> None:
 STAGE_FIELD = {
     "api_name": "Stage",
     "pick_list_values": [
-        {
-            "id": "1",
-            "actual_value": "Qualification",
-            "probability": 10,
-            "forecast_type": "Open",
-            "forecast_category": {"name": "Pipeline", "id": "9"},
-        },
-        {
-            "id": "2",
-            "actual_value": "Closed Won",
-            "probability": 100,
-            "forecast_type": "Closed Won",
-            "forecast_category": {"name": "Closed", "id": "8"},
-        },
+        {"id": "1", "actual_value": "Qualification", "probability": 10, "forecast_type": "Open",
+         "forecast_category": {"name": "Pipeline", "id": "9"}},
+        {"id": "2", "actual_value": "Closed Won", "probability": 100, "forecast_type": "Closed Won",
+         "forecast_category": {"name": "Closed", "id": "8"}},
     ],
 }
 
@@ -71,14 +61,8 @@ STAGE_FIELD = {
 def test_pipeline_stages_take_probability_and_forecast_from_the_stage_picklist() -> None:
     stages = stage_values([{"api_name": "Amount"}, STAGE_FIELD])
     by_id = complete_stage({"id": "1", "actual_value": "Qualification", "sequence_number": 1}, stages)
-    assert by_id == {
-        "id": "1",
-        "actual_value": "Qualification",
-        "sequence_number": 1,
-        "probability": 10,
-        "forecast_type": "Open",
-        "forecast_category": {"name": "Pipeline", "id": "9"},
-    }
+    assert by_id == {"id": "1", "actual_value": "Qualification", "sequence_number": 1, "probability": 10,
+                     "forecast_type": "Open", "forecast_category": {"name": "Pipeline", "id": "9"}}
     by_value = complete_stage({"id": "77", "actual_value": "Closed Won"}, stages)
     assert by_value["probability"] == 100 and by_value["forecast_type"] == "Closed Won"
 
@@ -121,11 +105,8 @@ def find(metadata: FakeMetadata, loaded: List[str], cache: Optional[Dict[str, An
 
 
 def test_tracker_modules_are_the_field_tracker_modules_of_the_org() -> None:
-    modules = {
-        "Deals": {"generated_type": "default"},
-        "DealHistory": {"generated_type": "field_tracker"},
-        "Quoted_Items": {"generated_type": "subform"},
-    }
+    modules = {"Deals": {"generated_type": "default"}, "DealHistory": {"generated_type": "field_tracker"},
+               "Quoted_Items": {"generated_type": "subform"}}
     assert tracker_modules(modules) == ["DealHistory"]
     assert tracker_modules(None) == []
 

@@ -118,3 +118,4 @@ def _incomplete(links: List[BaseException]) -> str:
         if isinstance(partial, int) and isinstance(expected, int):
             return f"{partial} of {partial + expected} bytes received"
     return innermost_message(links)
+

@@ -13,7 +13,9 @@ DUCKDB_LOCK = re.compile(
     r'Could not set lock on file "(?P<path>[^"]+)": Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)'
 )
 PENDING = "the load package stays pending and the next run loads it first, nothing lost"
-ABORTED = "the load package was aborted and the pipeline state rolled back, so the next run fetches these records again"
+ABORTED = (
+    "the load package was aborted and the pipeline state rolled back, so the next run fetches these records again"
+)
 STUCK = (
     "the load package stays pending and every run retries it first: fix the table, or give the package up with "
     "`dlt pipeline {pipeline} abort-packages` (the next run then fetches its records again)"
@@ -78,3 +80,4 @@ def _disk_problem(links: List[BaseException]) -> Optional[str]:
             where = f" on {exc.filename}" if exc.filename else ""
             return f"permission denied{where}: let this user write there (or move DLT_DATA_DIR) and run again"
     return None
+

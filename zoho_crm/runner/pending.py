@@ -40,3 +40,4 @@ def finish_pending_loads(pipeline: dlt.Pipeline) -> List[str]:
             ", ".join(f"load package {load_id}" for load_id in load_ids),
         )
     return load_ids
+

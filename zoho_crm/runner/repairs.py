@@ -89,3 +89,5 @@ def _empty_staging_tables(pipeline: dlt.Pipeline, load_id: str, interrupted: set
                 staging.initialize_storage(truncate_tables=tables)  # what dlt itself does when a package starts
             logger.info("load package %s: emptied staging tables %s before copying again", load_id, tables)
     return tables
+
+
