@@ -8,7 +8,7 @@ and the dataset `zoho_crm_data`.
 
 import logging
 import os
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, Iterator, Optional
 
 import dlt
@@ -128,9 +128,12 @@ def duckdb_held_open_while_loading(pipeline: dlt.Pipeline) -> Iterator[None]:
     load = pipeline.load
 
     def load_held_open(*args: Any, **kwargs: Any) -> Any:
-        if _bytes_to_load(pipeline) > HOLD_OPEN_MAX_BYTES:
-            return load(*args, **kwargs)
-        with _duckdb_held_open(pipeline):
+        with ExitStack() as held:
+            if _bytes_to_load(pipeline) <= HOLD_OPEN_MAX_BYTES:
+                try:
+                    held.enter_context(pipeline.destination_client())
+                except Exception as ex:  # a file held by another process: dlt reports it in the load step itself
+                    logger.debug("DuckDB not held open for the load: %s", ex)
             return load(*args, **kwargs)
 
     pipeline.load = load_held_open  # type: ignore[method-assign]  # run() calls self.load()
@@ -147,18 +150,3 @@ def _bytes_to_load(pipeline: dlt.Pipeline) -> int:
         for load_id in pipeline.list_normalized_load_packages()
         for job in pipeline.get_load_package_info(load_id).jobs["new_jobs"]
     )
-
-
-@contextmanager
-def _duckdb_held_open(pipeline: dlt.Pipeline) -> Iterator[None]:
-    try:
-        client = pipeline.destination_client()
-        client.__enter__()
-    except Exception as ex:  # a file held by another process: dlt reports it in the load step itself
-        logger.debug("DuckDB not held open for the load: %s", ex)
-        yield
-        return
-    try:
-        yield
-    finally:
-        client.__exit__(None, None, None)

@@ -10,27 +10,36 @@ from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
 from zoho_crm.destination import duckdb_file, duckdb_held_open_while_loading
 
 
-def spy_on_destination_client(pipeline: dlt.Pipeline, events: List[str]) -> None:
+class SpiedClient:
+    """A destination client that logs when it is opened and closed."""
+
+    def __init__(self, client: Any, events: List[str]) -> None:
+        self.client, self.events = client, events
+
+    def __enter__(self) -> Any:
+        self.events.append("open")
+        return self.client.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.events.append("close")
+        self.client.__exit__(*exc)
+
+
+def spied_pipeline(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, events: List[str]) -> dlt.Pipeline:
+    """A DuckDB pipeline whose load jobs and held-open destination clients are logged in `events`."""
+    run_job = DuckDbCopyJob.run
+    monkeypatch.setattr(DuckDbCopyJob, "run", lambda job: events.append("job") or run_job(job))
+    pipeline = dlt.pipeline(
+        name, destination=duckdb_file(str(tmp_path / f"{name}.duckdb")), pipelines_dir=str(tmp_path)
+    )
     make_client = pipeline.destination_client
-
-    def destination_client(*args: Any, **kwargs: Any) -> Any:
-        client = make_client(*args, **kwargs)
-        enter, leave = client.__enter__, client.__exit__
-        client.__enter__ = lambda: events.append("open") or enter()  # type: ignore[method-assign]
-        client.__exit__ = lambda *exc: events.append("close") or leave(*exc)  # type: ignore[method-assign]
-        return client
-
-    pipeline.destination_client = destination_client  # type: ignore[method-assign]
+    pipeline.destination_client = lambda *a, **k: SpiedClient(make_client(*a, **k), events)  # type: ignore[method-assign]
+    return pipeline
 
 
 def test_every_load_job_runs_while_the_database_is_held_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     events: List[str] = []
-    run_job = DuckDbCopyJob.run
-    monkeypatch.setattr(DuckDbCopyJob, "run", lambda job: events.append("job") or run_job(job))
-    pipeline = dlt.pipeline(
-        "held_open", destination=duckdb_file(str(tmp_path / "held.duckdb")), pipelines_dir=str(tmp_path)
-    )
-    spy_on_destination_client(pipeline, events)
+    pipeline = spied_pipeline("held_open", tmp_path, monkeypatch, events)
     rows = {f"t{n}": [{"id": i, "n": n} for i in range(3)] for n in range(4)}
 
     with duckdb_held_open_while_loading(pipeline):
@@ -61,13 +70,8 @@ def test_a_load_larger_than_the_hold_limit_reopens_the_database_per_job_as_dlt_d
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events: List[str] = []
-    run_job = DuckDbCopyJob.run
-    monkeypatch.setattr(DuckDbCopyJob, "run", lambda job: events.append("job") or run_job(job))
     monkeypatch.setattr("zoho_crm.destination.HOLD_OPEN_MAX_BYTES", 100)  # any parquet file is larger
-    pipeline = dlt.pipeline(
-        "too_big_to_hold", destination=duckdb_file(str(tmp_path / "big.duckdb")), pipelines_dir=str(tmp_path)
-    )
-    spy_on_destination_client(pipeline, events)
+    pipeline = spied_pipeline("too_big_to_hold", tmp_path, monkeypatch, events)
 
     with duckdb_held_open_while_loading(pipeline):
         pipeline.run([{"id": i} for i in range(3)], table_name="t", loader_file_format="parquet")
