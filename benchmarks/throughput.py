@@ -5,6 +5,7 @@
     python benchmarks/throughput.py cpu         # 30,000 Leads at 0 ms: CPU per record, this commit vs 298d440
     python benchmarks/throughput.py memory      # peak RSS per step at 100k and 1M Leads
     python benchmarks/throughput.py faults      # 10 seeded runs under 30% 429 / 10% 500 / 5% dropped
+    python benchmarks/throughput.py load        # 17 modules at 0 ms: DuckDB held open while loading vs d0239bb
     python benchmarks/throughput.py all
 
 The baseline is checked out with `git worktree` (see harness.py). Each mode prints one line per run (wall, CPU,
@@ -121,6 +122,27 @@ def faults(runs: int = 10) -> None:
             print(f"{label}: {ok}/{runs} runs ended exact in one run")
 
 
+def load(repeats: int = 2) -> None:
+    """17 modules x 1,000 records at 0 ms: the load step with DuckDB held open against d0239bb (reopened per job)."""
+    emu = start_emulator(seed=11, default_records=1000)
+    results: Dict[str, RunResult] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for repeat in range(repeats):
+            for label, checkout in (("d0239bb", baseline_checkout("d0239bb")), ("this commit", REPO)):
+                work = Path(tmp) / f"{repeat}-{label.split()[0]}"
+                result = run_cli(checkout, emu, work, [], cli_env(emu, work))
+                print(result.line(label, 17_000))
+                if label not in results or result.cpu < results[label].cpu:
+                    results[label] = result
+    base, now = results["d0239bb"], results["this commit"]
+    print(
+        f"best of {repeats}: load step {base.step_seconds['load']:.1f} s -> {now.step_seconds['load']:.1f} s "
+        f"({now.step_seconds['load'] / base.step_seconds['load']:.2f}x), CPU {base.cpu:.1f} s -> {now.cpu:.1f} s "
+        f"({now.cpu / base.cpu:.2f}x), peak RSS {base.peak_rss_mb:.0f} MB -> {now.peak_rss_mb:.0f} MB"
+    )
+    emu.stop()
+
+
 def main(argv: List[str]) -> None:
     """Run the named benchmarks."""
     modes: Dict[str, Any] = {
@@ -129,6 +151,7 @@ def main(argv: List[str]) -> None:
         "cpu": cpu,
         "memory": lambda: memory([100_000, 1_000_000]),
         "faults": faults,
+        "load": load,
     }
     for mode in (list(modes) if argv[:1] == ["all"] else argv) or ["modules"]:
         print(f"== {mode}")
