@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def records(n: int) -> List[Dict[str, Any]]:
     """N Leads as the emulator renders them for `?ids=` calls, nulls dropped."""
-    from zoho_crm.schema import drop_nulls
+    from zoho_crm.records.schema import drop_nulls
     from zoho_emulator import EmulatorConfig, ZohoEmulator
 
     emu = ZohoEmulator(EmulatorConfig(seed=13, default_records=1, records_per_module={"Leads": n}))

@@ -7,9 +7,9 @@ How it reads Zoho (API v7, https://www.zoho.com/crm/developer/docs/api/v7/):
 - `GET /crm/v7/{module}?ids=a,b,…` fetches those records in batches of up to 100, in parallel, with their
   subforms and inventory line items (which the listing never returns);
 - `GET /crm/v7/settings/modules` checks the configured modules once per run; field-tracker modules it lists
-  (`DealHistory`, the stage history of Deals) are loaded with the module they track (`history.py`);
+  (`DealHistory`, the stage history of Deals) are loaded with the module they track (`tables/history.py`);
 - the org's settings (org, roles, profiles, territories, currencies, layouts, pipelines) are replaced at most once
-  per `settings_refresh_hours` (`settings_tables.py`).
+  per `settings_refresh_hours` (`tables/settings_tables.py`).
 
 Credentials: create a Self Client in the Zoho API console of your data centre (https://api-console.zoho.com),
 generate a grant code with the scopes `ZohoCRM.modules.READ,ZohoCRM.settings.modules.READ,
@@ -17,70 +17,76 @@ ZohoCRM.settings.fields.READ,ZohoCRM.users.READ` (and, for the settings tables, 
 `ZohoCRM.settings.{roles,profiles,territories,currencies,layouts,pipeline}.READ`), exchange it for a refresh token
 (https://www.zoho.com/crm/developer/docs/api/v7/access-refresh.html) and put client_id, client_secret and
 refresh_token in `.dlt/secrets.toml` under `[sources.zoho_crm.credentials]`. The README walks through it.
+
+Running it: `zoho_crm.mirror(pipeline, **source_args)` gives any dlt pipeline (a notebook's, an Airflow task's, the
+CLI's) the guarantees of a mirror: one run at a time, a killed run's package finished first, the org guard, resets
+of single modules, Delta deletions, the credit-budget stop. Plain `pipeline.run(zoho_crm_source())` works too; the
+source itself refuses a pipeline that mirrors another org.
 """
 
-import logging
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
+from typing import Any, Iterator, List, Optional, Union
 
 import dlt
-import pendulum
-from dlt.common.configuration import resolve_configuration
-from dlt.common.configuration.specs import RuntimeConfiguration
 from dlt.sources import DltResource
 
-from .auth import ZohoCrmCredentials, ZohoOAuth
-from .client import ZohoClient
-from .deleted import LOG_COLUMNS, deleted_records, deletion_log, tombstones
-from .errors import ZohoConfigError, ZohoUnknownModuleError
-from .gate import ZohoGate
-from .history import history_modules, remember
-from .ledger import RunLedger
-from .listing import modified_record_ids
-from .metadata import OrgMetadata
-from .rest_reader import records_by_ids
+from .api.auth import ZohoCrmCredentials
+from .api.ledger import RunLedger
+from .config import (
+    TDataCenter,
+    TDeleteMode,
+    ZohoCrmSourceConfiguration,
+    parse_start_date,
+    register_defaults,
+    resolve_modules,
+    resolve_urls,
+    wants_defaults_or_all,
+)
+from .context import RunContext, ZohoCrmSource, run_context
+from .errors import ZohoCrmStoppedEarly, ZohoCrmUserError
+from .readers.org_settings import SettingsReader
+from .readers.users import users
+from .runner.mirror import MirrorResult, run_mirror
 from .settings import (
     CURSOR_FIELD,
-    DATA_CENTERS,
     DEFAULT_BULK_THRESHOLD,
     DEFAULT_DATA_CENTER,
     DEFAULT_IDS_PER_REQUEST,
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_RETRY_SECONDS,
-    DEFAULT_MODULES,
     DEFAULT_START_DATE,
-    DELETE_MODES,
-    DELETED_CURSOR,
-    DELETED_FLAG,
-    DELETED_TABLE,
-    LOADABLE_TYPES,
-    MAX_IDS_PER_REQUEST,
-    TABLE_PREFIX,
     USERS,
 )
-from .settings_tables import (
-    DEFAULT_SETTINGS_REFRESH_HOURS,
-    SettingsReader,
-    parse_settings_tables,
-    settings_resources,
+from .tables.history import history_modules, remember
+from .tables.modules import module_resources, table_name
+from .tables.settings_tables import DEFAULT_SETTINGS_REFRESH_HOURS, SETTINGS_TABLES, settings_resources
+
+__all__ = [
+    "MirrorResult",
+    "RunLedger",
+    "ZohoCrmCredentials",
+    "ZohoCrmMirror",
+    "ZohoCrmSource",
+    "ZohoCrmStoppedEarly",
+    "ZohoCrmUserError",
+    "mirror",
+    "resolve_urls",
+    "table_name",
+    "zoho_crm_source",
+]
+
+
+@dlt.source(
+    name="zoho_crm", max_table_nesting=2, spec=ZohoCrmSourceConfiguration, _impl_cls=ZohoCrmSource
 )
-from .users import users
-
-logger = logging.getLogger(__name__)
-__all__ = ["RunLedger", "ZohoCrmCredentials", "resolve_urls", "table_name", "zoho_crm_source"]
-EXTRACT_WORKERS_KEY = "sources.zoho_crm.extract.workers"
-_workers_set_by_source: Optional[int] = None
-
-
-@dlt.source(name="zoho_crm", max_table_nesting=2)
 def zoho_crm_source(
     credentials: ZohoCrmCredentials = dlt.secrets.value,
-    data_center: str = DEFAULT_DATA_CENTER,
+    data_center: TDataCenter = DEFAULT_DATA_CENTER,
     api_base_url: Optional[str] = None,
     accounts_url: Optional[str] = None,
     modules: Optional[Union[List[str], str]] = None,
     start_date: str = DEFAULT_START_DATE,
     ids_per_request: int = DEFAULT_IDS_PER_REQUEST,
-    delete_mode: str = "hard",
+    delete_mode: TDeleteMode = "hard",
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY,
     max_retry_seconds: float = DEFAULT_MAX_RETRY_SECONDS,
     bulk_threshold: int = DEFAULT_BULK_THRESHOLD,
@@ -88,8 +94,11 @@ def zoho_crm_source(
     settings_tables: Optional[Union[List[str], str]] = None,
     settings_refresh_hours: float = DEFAULT_SETTINGS_REFRESH_HOURS,
     ledger: Optional[RunLedger] = None,
-) -> Iterator[DltResource]:
+) -> Iterator[Union[RunContext, DltResource]]:
     """Load Zoho CRM modules into `zoho_crm_<module>` tables, incrementally on `Modified_Time`, merged on `id`.
+
+    Every argument left out is read from dlt's configuration (`[sources.zoho_crm]`); all of them are checked once,
+    together, before any call to Zoho (`config.ZohoCrmSourceConfiguration`).
 
     Args:
         credentials: OAuth client id/secret and refresh token of a Zoho Self Client.
@@ -116,212 +125,96 @@ def zoho_crm_source(
             answer them; tables loaded by default are skipped with a warning.
         settings_refresh_hours: Hours between two refreshes of the settings tables; a run inside the interval
             makes no settings call. 0 refreshes them on every run.
-        ledger: Collects calls, credits, retries and deletions of the run (the CLI prints them); optional.
+        ledger: Collects calls, credits, retries and deletions of the run (`zoho_crm.mirror` reports them); by
+            default the source makes its own (`source.context.ledger`).
 
     Yields:
-        Per module (and per history module of a loaded module) a merge resource fed by a hidden id listing, and
-        the deletion resources; the Users resource; one resource per settings table.
+        The run's `RunContext` (kept by the source object as `context`), then per module (and per history module
+        of a loaded module) a merge resource fed by a hidden id listing, and the deletion resources; the Users
+        resource; one resource per settings table.
     """
-    api_base_url, accounts_url = resolve_urls(data_center, api_base_url, accounts_url)
-    start = parse_start_date(start_date)
-    if not 1 <= int(ids_per_request) <= MAX_IDS_PER_REQUEST:
-        raise ZohoConfigError(f"ids_per_request must be between 1 and {MAX_IDS_PER_REQUEST}, got {ids_per_request}")
-    if delete_mode not in DELETE_MODES:
-        raise ZohoConfigError(f"delete_mode must be one of {', '.join(DELETE_MODES)}, got {delete_mode!r}")
-    if int(max_concurrency) < 1:
-        raise ZohoConfigError(f"max_concurrency must be 1 or more (your edition's limit), got {max_concurrency}")
-    if float(max_retry_seconds) < 0:
-        raise ZohoConfigError(f"max_retry_seconds must be 0 or more, got {max_retry_seconds}")
-    if int(bulk_threshold) < 0:
-        raise ZohoConfigError(f"bulk_threshold must be 0 (no Bulk Read) or more, got {bulk_threshold}")
-    if credit_budget is not None and int(credit_budget) < 1:
-        raise ZohoConfigError(f"credit_budget must be a positive number of credits, got {credit_budget}")
+    register_defaults()  # dlt may have reloaded its providers since the import (Airflow does)
     ledger = ledger if ledger is not None else RunLedger()
-    ledger.credit_budget = int(credit_budget) if credit_budget is not None else None
-    names = parse_modules(modules)
-    tables, tables_named = parse_settings_tables(settings_tables)
-    if float(settings_refresh_hours) < 0:
-        raise ZohoConfigError(f"settings_refresh_hours must be 0 or more, got {settings_refresh_hours}")
-    size_extract_pool(int(max_concurrency))
-
-    runtime = resolve_configuration(RuntimeConfiguration())
-    gate = ZohoGate(
-        int(max_concurrency),
-        float(max_retry_seconds),
-        ledger,
-        backoff_base=float(runtime.request_backoff_factor),
-        backoff_cap=float(runtime.request_max_retry_delay),
-    )
-    auth = ZohoOAuth(
-        access_token_url=f"{accounts_url}/oauth/v2/token",
-        client_id=credentials.client_id,
-        client_secret=credentials.client_secret,
-        refresh_token=credentials.refresh_token,
-    )
-    metadata = OrgMetadata(ZohoClient(api_base_url, auth, gate, timeout=float(runtime.request_timeout)))
-    wanted = resolve_modules(names, metadata.modules())
-    if names is None or [n.lower() for n in names] == ["all"]:
-        metadata.client.optional_modules.update(wanted)  # not named by the user: skipped if unreadable
-
-    history, history_cache = history_modules(metadata, wanted)
+    ledger.credit_budget = credit_budget
+    context = run_context(credentials, str(api_base_url), str(accounts_url), max_concurrency, max_retry_seconds, ledger)
+    yield context
+    start = parse_start_date(start_date)
+    wanted = resolve_modules(modules, context.metadata.modules())
+    if wants_defaults_or_all(modules):
+        context.quirks.make_optional(*wanted)  # not named by the user: skipped if unreadable
+    history, history_cache = history_modules(context.metadata, wanted)
 
     for module in wanted:
         if module == USERS:
             yield dlt.resource(users, name=table_name(USERS), write_disposition="merge", primary_key="id")(
-                metadata.client,
+                context,
                 dlt.sources.incremental(CURSOR_FIELD, initial_value=start, on_cursor_value_missing="include"),
             )
             continue
-        yield from module_resources(metadata, module, start, int(ids_per_request), delete_mode, int(bulk_threshold))
+        yield from module_resources(context, module, start, ids_per_request, delete_mode, bulk_threshold)
         for tracker in history.get(module, []):
             if tracker not in wanted:  # not named by the user: skipped if unreadable, like the defaults
-                metadata.client.optional_modules.add(tracker)
-                yield from module_resources(
-                    metadata, tracker, start, int(ids_per_request), delete_mode, int(bulk_threshold)
-                )
+                context.quirks.make_optional(tracker)
+                yield from module_resources(context, tracker, start, ids_per_request, delete_mode, bulk_threshold)
     if history_cache is not None:
         yield remember(history_cache)
-    reader = SettingsReader(metadata.client, metadata, [m for m in wanted if m != USERS])
-    yield from settings_resources(reader, tables, tables_named, float(settings_refresh_hours))
+    reader = SettingsReader(context, [m for m in wanted if m != USERS])
+    named = settings_tables is not None
+    tables = settings_tables if isinstance(settings_tables, list) else list(SETTINGS_TABLES)
+    yield from settings_resources(reader, tables, named, settings_refresh_hours)
 
 
-def size_extract_pool(max_concurrency: int) -> None:
-    """Give dlt's extract pool a thread per call the gate lets through, and two more to parse answers meanwhile,
-    unless `[sources.zoho_crm.extract] workers` is configured explicitly."""
-    global _workers_set_by_source
-    configured = dlt.config.get(EXTRACT_WORKERS_KEY)
-    if configured is None or configured == _workers_set_by_source:
-        _workers_set_by_source = max_concurrency + 2
-        dlt.config[EXTRACT_WORKERS_KEY] = _workers_set_by_source
+class ZohoCrmMirror:
+    """A mirror of one Zoho CRM org, run on any dlt pipeline: `ZohoCrmMirror(modules=["Leads"]).run(pipeline)`.
 
+    The same as `mirror(pipeline, ...)`, as an object a scheduler can configure once and run on every schedule.
 
-def module_resources(
-    metadata: OrgMetadata,
-    module: str,
-    start: pendulum.DateTime,
-    ids_per_request: int,
-    delete_mode: str,
-    bulk_threshold: int,
-) -> Iterator[DltResource]:
-    """The records resource of one module, and its deletion log (plus tombstones in hard mode)."""
-    table = table_name(module)
-    # both resources that write the module table carry the hard_delete hint: dlt computes a table's schema from
-    # whichever resource reaches it first in a run
-    tombstone_column = {DELETED_FLAG: {"data_type": "bool", "hard_delete": True, "nullable": True}}
-    columns = {CURSOR_FIELD: {"dedup_sort": "desc"}, **(tombstone_column if delete_mode == "hard" else {})}
-    ids = dlt.resource(modified_record_ids, name=f"{table}_ids", selected=False, primary_key="id")(
-        metadata,
-        module,
-        ids_per_request,
-        bulk_threshold,
-        # rows of the still-running second come without a cursor value: loaded, but not moving the cursor
-        dlt.sources.incremental(CURSOR_FIELD, initial_value=start, on_cursor_value_missing="include"),
-    )
-    records = ids | dlt.transformer(
-        records_by_ids,
-        name=table,
-        write_disposition="merge",
-        primary_key="id",
-        parallelized=True,
-        columns=columns,
-    )(metadata, module)
-    metadata.client.gate.ledger.track_metrics(module, records.custom_metrics)  # calls and credits in the trace
-    yield records
-
-    deletions = dlt.resource(deleted_records, name=f"{table}_deletions", selected=False, primary_key="id")(
-        metadata.client, module, dlt.sources.incremental(DELETED_CURSOR, initial_value=start)
-    )
-    yield deletions | dlt.transformer(
-        deletion_log,
-        name=f"{table}_deleted_log",
-        table_name=DELETED_TABLE,
-        write_disposition="merge",
-        primary_key=("module", "id"),
-        columns=LOG_COLUMNS,
-    )
-    if delete_mode == "hard":
-        yield deletions | dlt.transformer(
-            tombstones,
-            name=f"{table}_tombstones",
-            table_name=table,
-            write_disposition="merge",
-            primary_key="id",
-            columns=tombstone_column,
-        )(table, metadata.client.gate.ledger)
-
-
-def table_name(module: str) -> str:
-    """`zoho_crm_<module api name in lower case>` (Price_Books -> zoho_crm_price_books, as in the seed)."""
-    return TABLE_PREFIX + module.lower()
-
-
-def resolve_urls(data_center: str, api_base_url: Optional[str], accounts_url: Optional[str]) -> "tuple[str, str]":
-    """Return (API domain, accounts server) from the data centre and the optional overrides."""
-    dc = (data_center or DEFAULT_DATA_CENTER).strip().lower()
-    if dc not in DATA_CENTERS:
-        raise ZohoConfigError(
-            f"unknown data_center {data_center!r}: use one of {', '.join(DATA_CENTERS)} "
-            "(or set api_base_url and accounts_url)"
-        )
-    default_api, default_accounts = DATA_CENTERS[dc]
-    return _check_url("api_base_url", api_base_url or default_api), _check_url(
-        "accounts_url", accounts_url or default_accounts
-    )
-
-
-def _check_url(key: str, url: str) -> str:
-    url = url.strip().rstrip("/")
-    scheme, _, rest = url.partition("://")
-    if scheme not in ("http", "https") or not rest or "/" in rest:
-        raise ZohoConfigError(f"{key} must look like https://host[:port] (no path), got {url!r}")
-    return url
-
-
-def parse_start_date(start_date: str) -> pendulum.DateTime:
-    """`YYYY-MM-DD` -> that day at 00:00 UTC (the seed's `inc_date`)."""
-    try:
-        return pendulum.from_format(str(start_date).strip(), "YYYY-MM-DD", tz="UTC")
-    except ValueError:
-        raise ZohoConfigError(f"start_date must be YYYY-MM-DD (e.g. 2024-01-31), got {start_date!r}") from None
-
-
-def parse_modules(modules: Optional[Union[Sequence[str], str]]) -> Optional[List[str]]:
-    """Module names from a list or a comma-separated string; None means the defaults."""
-    if modules is None:
-        return None
-    names = [m.strip().strip("[]\"' ") for m in modules.split(",")] if isinstance(modules, str) else list(modules)
-    names = list(dict.fromkeys(n for n in (str(n).strip() for n in names) if n))
-    if not names:
-        raise ZohoConfigError("modules is empty: give module API names such as Leads,Deals (or all)")
-    return names
-
-
-def resolve_modules(names: Optional[List[str]], available: Optional[Dict[str, Dict[str, Any]]]) -> List[str]:
-    """The modules to load: the defaults, "all" (every standard and custom module of the org), or the names.
-
-    Unknown names fail with the list of the org's modules. Without the module list (no settings scope) names are
-    taken as given and Zoho itself rejects unknown ones.
+    Args:
+        full_refresh: Reload from scratch: the modules named in `modules` (with their stage history), or every
+            module and settings table when none is named (or `all`).
+        table_format: "delta" for merged Delta tables on the filesystem destination (default: the pipeline's
+            `[pipelines.<name>] table_format`, else none).
+        **source_args: Arguments of `zoho_crm_source` (the rest comes from dlt's configuration).
     """
-    if names is None:
-        missing = [m for m in DEFAULT_MODULES if available is not None and m not in available]
-        if missing:
-            logger.warning("Not in this org (edition or profile), skipped: %s", ", ".join(missing))
-        return [*(m for m in DEFAULT_MODULES if m not in missing), USERS]
-    wants_all = [n.lower() for n in names] == ["all"]
-    if available is None:
-        if wants_all:
-            raise ZohoConfigError(
-                "modules = all needs the ZohoCRM.settings.modules.READ scope to list the org's modules"
-            )
-        return names
-    loadable = sorted(n for n, m in available.items() if m.get("generated_type", "default") in LOADABLE_TYPES)
-    if wants_all:
-        return [*loadable, USERS]
-    unknown = [n for n in names if n not in available and n != USERS]
-    if unknown:
-        by_lower = {name.lower(): name for name in [*available, USERS]}
-        hints = [f"{m} (did you mean {by_lower[m.lower()]}?)" if m.lower() in by_lower else m for m in unknown]
-        raise ZohoUnknownModuleError(
-            f"unknown module(s): {', '.join(hints)}; modules of this org: {', '.join([*loadable, USERS])} (or all)"
-        )
-    return names
+
+    def __init__(self, *, full_refresh: bool = False, table_format: Optional[str] = None, **source_args: Any) -> None:
+        self.full_refresh = full_refresh
+        self.table_format = table_format
+        self.source_args = source_args
+
+    def run(self, pipeline: dlt.Pipeline) -> MirrorResult:
+        """Mirror the org into `pipeline` (see `mirror`)."""
+        options = {"full_refresh": self.full_refresh, "table_format": self.table_format}
+        return run_mirror(pipeline, zoho_crm_source, **options, **self.source_args)
+
+
+def mirror(
+    pipeline: dlt.Pipeline, *, full_refresh: bool = False, table_format: Optional[str] = None, **source_args: Any
+) -> MirrorResult:
+    """Bring `pipeline`'s tables up to date with the Zoho CRM org, with every guarantee of the CLI.
+
+    In order: takes the pipeline's run lock (another run in progress: `RunInProgress`, before any Zoho call);
+    finishes the load packages a killed or failed run left (after repairing what a kill leaves between dlt's
+    steps); builds the source; replaces the tables and cursors of another org the pipeline mirrored before (its
+    state is synced from the destination first); resets the named modules on `full_refresh`; loads (parquet where
+    the destination takes it, DuckDB held open through the load step); applies deletions to Delta tables. Prints
+    nothing: warnings go to the `zoho_crm` logger.
+
+    Args:
+        pipeline: Any dlt pipeline, destination set.
+        full_refresh: See `ZohoCrmMirror`.
+        table_format: See `ZohoCrmMirror`.
+        **source_args: Arguments of `zoho_crm_source`, e.g. `modules=["Leads", "Deals"]`, `credit_budget=500`.
+
+    Returns:
+        The load info and the run's figures: calls and credits by module and kind, retries, deletions.
+
+    Raises:
+        ZohoCrmStoppedEarly: The run stopped with nothing lost (credit budget: what was fetched is loaded, the
+            exception's `result` says what; Zoho's daily limit; throttled; another run in progress). Run again.
+        ZohoCrmUserError: Something to fix in the configuration, credentials or scopes (the message says what).
+    """
+    return ZohoCrmMirror(full_refresh=full_refresh, table_format=table_format, **source_args).run(pipeline)
+
+
+register_defaults()

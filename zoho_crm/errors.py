@@ -17,7 +17,12 @@ class ZohoCrmUserError(Exception):
 
 class ZohoCrmStoppedEarly(Exception):
     """The run stopped before finishing with nothing lost (credit budget, Zoho's daily limit, another run in
-    progress): what was fetched is loaded and the next run continues from there. The runner exits with code 3."""
+    progress): what was fetched is loaded and the next run continues from there. The runner exits with code 3.
+
+    `result` is what `zoho_crm.mirror` loaded before the stop (a `MirrorResult`), when it loaded anything.
+    """
+
+    result: Any = None
 
 
 class ZohoConfigError(ZohoCrmUserError, ValueError):
@@ -148,6 +153,19 @@ class ZohoAccessError(ZohoApiError, ZohoCrmUserError):
 
 class ZohoUnknownModuleError(ZohoConfigError):
     """A configured module does not exist in the org (or is not API-supported)."""
+
+
+class ZohoOrgChangedError(ZohoConfigError):
+    """The pipeline's state belongs to another Zoho API domain than the source's: loading would mix two orgs."""
+
+    def __init__(self, pipeline_name: str, previous: str, current: str) -> None:
+        self.previous, self.current = previous, current
+        super().__init__(
+            f"pipeline {pipeline_name} mirrors the Zoho org at {previous}, but this source reads {current}: loading "
+            "it would mix two orgs in one dataset. Run it with zoho_crm.mirror(pipeline, ...), which replaces the "
+            'first org\'s tables, or with pipeline.run(source, refresh="drop_sources"); or give this org its own '
+            "pipeline_name"
+        )
 
 
 def json_or_empty(response: Response) -> Dict[str, Any]:

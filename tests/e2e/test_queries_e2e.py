@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.e2e.conftest import run_cli
-from zoho_crm.queries import QUERIES
+from zoho_crm.demo.queries import QUERIES
 from zoho_emulator.org_settings import PIPELINES, ROLES, STAGE_BY_NAME
 
 Rows = List[Tuple[Any, ...]]

@@ -10,7 +10,7 @@ import pytest
 
 from tests.e2e.conftest import configure_env, no_dataset, query, run_cli, table_count
 from zoho_crm.settings import DEFAULT_MODULES
-from zoho_crm.settings_tables import SETTINGS_TABLES
+from zoho_crm.tables.settings_tables import SETTINGS_TABLES
 from zoho_emulator.config import DEFAULT_SCOPES
 from zoho_emulator.layouts import layout_json, pipelines_json
 from zoho_emulator.org_settings import STAGE_BY_NAME

@@ -6,7 +6,7 @@ import pytest
 import requests_mock
 
 from tests.unit.zoho_mock import BASE, CREDS, TOKEN_URL, make_client
-from zoho_crm.auth import ZohoOAuth
+from zoho_crm.api.auth import ZohoOAuth
 from zoho_crm.errors import ZohoAccessError, ZohoAuthError, ZohoConnectionError
 
 DEALS = f"{BASE}/crm/v7/Deals"

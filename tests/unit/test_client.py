@@ -3,12 +3,11 @@
 import pytest
 import requests_mock
 
-from tests.unit.zoho_mock import BASE, TOKEN_URL, ZohoMock, make_client, make_records
-from zoho_crm.client import ZohoClient
+from tests.unit.zoho_mock import BASE, TOKEN_URL, ZohoMock, make_client, make_context, make_records
+from zoho_crm.api.client import ZohoClient
+from zoho_crm.api.ledger import RunLedger
 from zoho_crm.errors import ZohoApiError, ZohoConnectionError
-from zoho_crm.ledger import RunLedger
-from zoho_crm.metadata import OrgMetadata
-from zoho_crm.rest_reader import fetch_records
+from zoho_crm.readers.rest import fetch_records
 
 LEADS = f"{BASE}/crm/v7/Leads"
 
@@ -92,7 +91,7 @@ def test_detail_batch_is_halved_when_zoho_says_too_many_ids() -> None:
 
         m.get(LEADS, json=detail)
         ids = [str(i) for i in range(100)]
-        assert [r["id"] for r in fetch_records(OrgMetadata(make_client()), "Leads", ids)] == ids
+        assert [r["id"] for r in fetch_records(make_context(make_client()), "Leads", ids)] == ids
         assert [len(r.qs["ids"][0].split(",")) for r in m.request_history[1:]] == [100, 50, 50]
 
 
@@ -102,7 +101,7 @@ def test_call_counts_are_kept_per_kind() -> None:
         ledger = RunLedger()
         client = make_client(ledger)
         list_all(client)
-        fetch_records(OrgMetadata(client), "Leads", ["4876876000000100000"])
+        fetch_records(make_context(client), "Leads", ["4876876000000100000"])
         assert ledger.calls_by_kind() == {"list": 2, "detail": 1}
         assert ledger.credits_by_kind() == {"list": 2, "detail": 1}
 
@@ -110,7 +109,7 @@ def test_call_counts_are_kept_per_kind() -> None:
 def test_server_clock_is_read_from_the_rfc1123_date_header() -> None:
     from requests import Response
 
-    from zoho_crm.timestamps import server_second
+    from zoho_crm.api.timestamps import server_second
 
     response = Response()
     response.headers["Date"] = "Sat, 28 Nov 2026 18:13:06 GMT"

@@ -7,7 +7,8 @@ import dlt
 import pytest
 from dlt.destinations.impl.duckdb.duck import DuckDbCopyJob
 
-from zoho_crm.destination import duckdb_file, duckdb_held_open_while_loading
+from zoho_crm.destination.duckdb import duckdb_held_open_while_loading
+from zoho_crm.destination.resolve import duckdb_file
 
 
 class SpiedClient:
@@ -70,7 +71,7 @@ def test_a_load_larger_than_the_hold_limit_reopens_the_database_per_job_as_dlt_d
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     events: List[str] = []
-    monkeypatch.setattr("zoho_crm.destination.HOLD_OPEN_MAX_BYTES", 100)  # any parquet file is larger
+    monkeypatch.setattr("zoho_crm.destination.duckdb.HOLD_OPEN_MAX_BYTES", 100)  # any parquet file is larger
     pipeline = spied_pipeline("too_big_to_hold", tmp_path, monkeypatch, events)
 
     with duckdb_held_open_while_loading(pipeline):

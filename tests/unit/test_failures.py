@@ -164,18 +164,18 @@ def test_the_verbose_report_has_the_whole_chain_and_no_secret(secret: str) -> No
 def test_skip_warnings_print_after_the_run_and_vanish_behind_a_configuration_error(capsys) -> None:
     import logging
 
-    import zoho_crm_pipeline as cli
+    from zoho_crm.runner import logs
     from zoho_crm.settings import SKIPPED
 
-    cli._configure_logging(verbose=False)
+    logs.configure_logging(verbose=False)
     logger = logging.getLogger("zoho_crm.streams")
     logger.warning("Skipped DealHistory: Zoho answered OAUTH_SCOPE_MISMATCH", extra=SKIPPED)
     logger.warning("retrying")
     assert capsys.readouterr().err == "warning: retrying\n"  # held until the run ends
-    cli._print_skipped(True)
+    logs.release_skipped(True)
     assert capsys.readouterr().err == "warning: Skipped DealHistory: Zoho answered OAUTH_SCOPE_MISMATCH\n"
 
     logger.warning("Skipped Deals: Zoho answered OAUTH_SCOPE_MISMATCH", extra=SKIPPED)
-    cli._print_skipped(False)  # the run failed on configuration: only its error line is printed
-    cli._print_skipped(True)
+    logs.release_skipped(False)  # the run failed on configuration: only its error line is printed
+    logs.release_skipped(True)
     assert capsys.readouterr().err == ""

@@ -9,6 +9,8 @@ import requests
 import requests_mock
 
 from tests.unit.zoho_mock import BASE, TOKEN_URL, FakeTime, make_client
+from zoho_crm.api.gate import AdaptiveLimit
+from zoho_crm.api.ledger import RunLedger, classify_call
 from zoho_crm.errors import (
     ZohoApiError,
     ZohoConnectionError,
@@ -18,8 +20,6 @@ from zoho_crm.errors import (
     ZohoNetworkError,
     ZohoThrottledError,
 )
-from zoho_crm.gate import AdaptiveLimit
-from zoho_crm.ledger import RunLedger, classify_call
 
 LEADS = f"{BASE}/crm/v7/Leads"
 OK = {"json": {"data": [{"id": "1"}]}}

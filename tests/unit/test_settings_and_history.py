@@ -6,9 +6,9 @@ import pendulum
 import pytest
 
 from zoho_crm.errors import ZohoConfigError
-from zoho_crm.history import find_history_modules, tracker_modules
-from zoho_crm.settings_readers import complete_stage, stage_values
-from zoho_crm.settings_tables import SETTINGS_TABLES, parse_settings_tables, refresh_due
+from zoho_crm.readers.org_settings import complete_stage, stage_values
+from zoho_crm.tables.history import find_history_modules, tracker_modules
+from zoho_crm.tables.settings_tables import SETTINGS_TABLES, parse_settings_tables, refresh_due
 
 ALL_TABLES = list(SETTINGS_TABLES)
 

@@ -5,10 +5,13 @@ from typing import Any, Dict, List, Optional
 
 import requests_mock
 
-from zoho_crm.auth import ZohoOAuth
-from zoho_crm.client import ZohoClient
-from zoho_crm.gate import ZohoGate
-from zoho_crm.ledger import RunLedger
+from zoho_crm.api.auth import ZohoOAuth
+from zoho_crm.api.client import ZohoClient
+from zoho_crm.api.gate import ZohoGate
+from zoho_crm.api.ledger import RunLedger
+from zoho_crm.api.quirks import ZohoQuirks
+from zoho_crm.context import OrgGuard, RunContext
+from zoho_crm.records.metadata import OrgMetadata
 
 BASE = "http://zoho.test"
 TOKEN_URL = f"{BASE}/oauth/v2/token"
@@ -150,3 +153,10 @@ def make_client(
         clock=fake_time.clock,
     )
     return ZohoClient(base, ZohoOAuth(access_token_url=TOKEN_URL, **CREDS), gate)
+
+
+def make_context(client: ZohoClient) -> RunContext:
+    """The run context the source would build around `client` (its gate and ledger)."""
+    quirks = ZohoQuirks()
+    metadata = OrgMetadata(client, quirks)
+    return RunContext(client, client.gate, client.gate.ledger, metadata, quirks, OrgGuard(client.api_base_url), 5)

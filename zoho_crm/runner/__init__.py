@@ -1,6 +1,6 @@
-"""Run-level concerns of an unattended runner, kept out of the source: one run at a time, every failure as one
-line with an exit code, and load packages left pending by an earlier run finished before new data is fetched.
-The CLI uses them; a scheduler that calls the source itself can use them too."""
+"""Run-level concerns, kept out of the source: the mirror run (`mirror.py`: one run at a time, load packages left
+pending by an earlier run finished before new data is fetched, the org guard, resets, Delta deletions, the budget
+stop), and every failure as one line with an exit code (`failures/`). `zoho_crm.mirror` and the CLI use them."""
 
 from .failures import (
     EXIT_CONFIGURATION,

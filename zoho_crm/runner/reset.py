@@ -5,7 +5,7 @@ from typing import List
 import dlt
 from dlt.pipeline.helpers import pipeline_drop
 
-from zoho_crm import table_name
+from ..tables.modules import table_name
 
 
 def reset_modules(pipeline: dlt.Pipeline, modules: List[str]) -> None:

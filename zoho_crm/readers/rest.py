@@ -1,0 +1,174 @@
+"""The REST reader: list the ids modified since the cursor (`If-Modified-Since`), then fetch their records by ids.
+
+`rest_batches` is the listing behind each module's incremental id resource (`listing.py`); `records_by_ids` is
+the parallel transformer making one `?ids=` call per batch (or passing on records Bulk Read already converted).
+"""
+
+import logging
+from datetime import datetime
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+
+from dlt.common.typing import TDataItem
+
+from ..api.ledger import BudgetedPages
+from ..api.timestamps import ONE_SECOND, if_modified_since, server_second, to_utc
+from ..context import RunContext
+from ..errors import ZohoApiError
+from ..records.shape import shape_records
+from ..settings import (
+    COMMON_LIST_PARAMS,
+    CURSOR_FIELD,
+    EXTRA_LIST_PARAMS,
+    LIST_FIELDS,
+    MAX_FIELDS_PER_CALL,
+    PER_PAGE,
+    RESTART_LISTING_CODES,
+)
+from .bulk import BULK_RECORD
+
+logger = logging.getLogger(__name__)
+
+
+def module_params(context: RunContext, module: str) -> Dict[str, str]:
+    """Parameters that keep Zoho from hiding records of `module` (converted Leads, unapproved records)."""
+    params = {**COMMON_LIST_PARAMS, **EXTRA_LIST_PARAMS.get(module, {})}
+    return {k: v for k, v in params.items() if not context.quirks.param_refused(k)}
+
+
+def rejected_optional_param(context: RunContext, ex: ZohoApiError) -> bool:
+    """Remember an optional parameter this Zoho refuses (`approved` is v2.1/v8 only); True to retry without it."""
+    name = ex.details.get("param_name") or ex.details.get("api_name")
+    if ex.status_code != 400 or name not in COMMON_LIST_PARAMS:
+        return False
+    context.quirks.refuse_param(str(name))  # another thread may have noticed first: retry all the same
+    return True
+
+
+def rest_batches(
+    context: RunContext, module: str, ids_per_request: int, since: datetime, reserve_details: bool = True
+) -> Iterator[List[TDataItem]]:
+    """Batches of `{id, Modified_Time}` rows of records modified since `since`, oldest first.
+
+    `If-Modified-Since` is the cursor minus an overlap (Zoho's boundary inclusivity is undocumented); dlt's
+    boundary dedup drops ids already loaded at the cursor. Rows in the second that was still running when the
+    listing started (Zoho's `Date` header) are loaded but yielded without their cursor value, so they neither
+    move the cursor nor enter the dedup state: a record edited again within that second keeps its
+    Modified_Time, and only this way does the next run fetch it again. Page-token chains that Zoho cuts
+    (100,000 records, expired token) are restarted from the last Modified_Time seen.
+
+    Each page first reserves its credits (the list call and, with `reserve_details`, the detail calls of its ids):
+    when the run's credit budget cannot pay them the listing ends there, with everything listed so far fetched.
+    """
+    page_credits = 1 + (-(-PER_PAGE // ids_per_request) if reserve_details else 0)
+    params = {
+        "fields": LIST_FIELDS,
+        "per_page": PER_PAGE,
+        "sort_by": CURSOR_FIELD,
+        "sort_order": "asc",
+    }
+    incomplete_from: Optional[datetime] = None
+    last_seen: Optional[datetime] = None
+    ids_at_last_seen: Set[str] = set()
+    resume: Optional[Tuple[datetime, Set[str]]] = None  # set when a cut chain is restarted
+    batch: List[TDataItem] = []
+    while True:
+        headers = if_modified_since(since)
+        query = {**params, **module_params(context, module)}
+        try:
+            pages = context.client.paginate(module, module, query, headers)
+            for page in BudgetedPages(context.ledger, module, "list", page_credits, pages):
+                page_second = server_second(page.response)
+                incomplete_from = incomplete_from or page_second
+                for row in page:
+                    ts = to_utc(row[CURSOR_FIELD])
+                    # a Modified_Time past Zoho's own clock is a clock mismatch, not a running second
+                    if incomplete_from and page_second and incomplete_from <= ts <= page_second + ONE_SECOND:
+                        batch.append({"id": row["id"]})  # the second is not over: load it, list it again next run
+                    elif resume and (ts < resume[0] or (ts == resume[0] and row["id"] in resume[1])):
+                        continue  # yielded before the chain was restarted
+                    else:
+                        if last_seen is None or ts > last_seen:
+                            last_seen, ids_at_last_seen = ts, set()
+                        if ts == last_seen:
+                            ids_at_last_seen.add(row["id"])
+                        batch.append({"id": row["id"], CURSOR_FIELD: ts})
+                    if len(batch) >= ids_per_request:
+                        yield batch
+                        batch = []
+            break
+        except ZohoApiError as ex:
+            if rejected_optional_param(context, ex):
+                continue
+            if ex.code not in RESTART_LISTING_CODES or last_seen is None or last_seen <= since:
+                raise
+            # a new If-Modified-Since is a new parameter set, hence a fresh page-token chain
+            since, resume = last_seen, (last_seen, set(ids_at_last_seen))
+    if batch:
+        yield batch
+
+
+def records_by_ids(batch: List[TDataItem], context: RunContext, module: str) -> Any:
+    """The full records (subforms and line items included) of one batch of listing rows: converted from Bulk Read
+    CSV when the rows carry them, else fetched with one `?ids=` call."""
+    records = [row[BULK_RECORD] for row in batch if BULK_RECORD in row]
+    ids = [row["id"] for row in batch if BULK_RECORD not in row]
+    if ids:
+        detail_only = context.metadata.hints(module).detail_only
+        fetched = fetch_records(context, module, ids)
+        records.extend(with_detail_only_fields(context, module, detail_only, fetched))
+    return shape_records(context.metadata, module, records)
+
+
+def with_detail_only_fields(
+    context: RunContext, module: str, detail_only: Set[str], records: List[TDataItem]
+) -> List[TDataItem]:
+    """Make sure subforms, line items and multi-select lookups are there.
+
+    Zoho documents them only for single-record fetches; whether `?ids=` counts as one is unconfirmed. When an
+    `?ids=` answer lacks every such field, this module's records are fetched one by one (1 credit each).
+    """
+    if not detail_only or not records:
+        return records
+    if not context.quirks.reads_one_by_one(module):
+        if any(name in record for record in records for name in detail_only):
+            return records
+        if context.quirks.read_one_by_one(module):  # the first thread to notice warns
+            logger.warning(
+                "Zoho's ?ids= answer for %s lacks %s: fetching its records one by one (1 API credit each)",
+                module,
+                ", ".join(sorted(detail_only)),
+            )
+    get = context.client.get_data
+    return [r for record in records for r in get(f"{module}/{record['id']}", module=module)]
+
+
+def fetch_records(context: RunContext, module: str, ids: List[str]) -> List[TDataItem]:
+    """`GET /{module}?ids=…`; halves the batch when Zoho says it holds too many ids.
+
+    Zoho documents `fields` as mandatory only when listing; should it demand `fields` with `ids` too, the
+    records are read in chunks of at most 50 fields and joined on `id`.
+    """
+    params: Dict[str, Any] = {"ids": ",".join(ids), **module_params(context, module)}
+    try:
+        return context.client.get_data(module, module=module, params=params)
+    except ZohoApiError as ex:
+        if rejected_optional_param(context, ex):
+            return fetch_records(context, module, ids)
+        if ex.code == "REQUIRED_PARAM_MISSING" and ex.details.get("param_name") == "fields":
+            return _fetch_in_field_chunks(context, module, params)
+        if ex.code != "LIMIT_EXCEEDED" or len(ids) < 2:
+            raise
+    half = len(ids) // 2
+    return fetch_records(context, module, ids[:half]) + fetch_records(context, module, ids[half:])
+
+
+def _fetch_in_field_chunks(context: RunContext, module: str, params: Dict[str, Any]) -> List[TDataItem]:
+    names = [n for n in context.metadata.field_names(module) if n != "id"]
+    step = MAX_FIELDS_PER_CALL - 1
+    merged: Dict[str, TDataItem] = {}
+    for start in range(0, len(names), step):
+        fields = ",".join(["id", *names[start : start + step]])
+        chunk = context.client.get_data(module, module=module, params={**params, "fields": fields})
+        for record in chunk:
+            merged.setdefault(record["id"], {}).update(record)
+    return list(merged.values())

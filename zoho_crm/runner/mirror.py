@@ -1,0 +1,196 @@
+"""A mirror run: the Zoho CRM source loaded into any dlt pipeline with every guarantee of the CLI.
+
+`zoho_crm.mirror(pipeline, **source_args)` (and `ZohoCrmMirror(...).run(pipeline)`) call `run_mirror` with the
+package's source; the CLI is flags, logging, printing and exit codes around it.
+"""
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Optional
+
+import dlt
+from dlt.common.pipeline import LoadInfo
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from ..api.ledger import RunLedger, TCallKey
+from ..config import named_modules
+from ..context import ZohoCrmSource, mirrored_org
+from ..destination import lakehouse
+from ..destination.duckdb import duckdb_held_open_while_loading
+from ..destination.resolve import resolve_table_format
+from ..errors import ZohoCreditBudgetReached, ZohoCrmStoppedEarly
+from ..settings import TABLE_PREFIX
+from ..tables.history import with_history_modules
+from .failures.chain import exception_chain, first
+from .lock import PipelineRunLock
+from .pending import finish_pending_loads
+from .reset import reset_modules
+
+logger = logging.getLogger(__name__)
+TFigures = Dict[str, Dict[str, int]]  # module ("" for org-wide calls) -> call kind -> count
+
+
+@dataclass(frozen=True)
+class MirrorResult:
+    """What a mirror run did: dlt's load info and the run's figures from its ledger.
+
+    Attributes:
+        load_info: dlt's `LoadInfo` of the run (`pipeline.last_trace` has the extract and normalize steps).
+        rows: Rows loaded per `zoho_crm_*` table, deletion markers left out.
+        deleted: Records deleted from each module table (tombstones; `delete_mode = "hard"`).
+        calls: Zoho CRM API calls by module ("" for org-wide calls) and kind (list, detail, metadata, …).
+        credits: API credits by module and kind.
+        credits_remaining: The org's credits left today, as Zoho last reported them (None when it did not).
+        retries: Retried attempts by reason (throttled, server_error, dropped, …).
+        elapsed: Seconds the run took, lock to load.
+    """
+
+    load_info: LoadInfo
+    rows: Dict[str, int] = field(default_factory=dict)
+    deleted: Dict[str, int] = field(default_factory=dict)
+    calls: TFigures = field(default_factory=dict)
+    credits: TFigures = field(default_factory=dict)
+    credits_remaining: Optional[int] = None
+    retries: Dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+    @property
+    def credits_total(self) -> int:
+        """Credits the run spent."""
+        return sum(sum(kinds.values()) for kinds in self.credits.values())
+
+    def calls_by_kind(self) -> Dict[str, int]:
+        """Calls per kind, all modules together."""
+        return _by_kind(self.calls)
+
+    def credits_by_kind(self) -> Dict[str, int]:
+        """Credits per kind, all modules together."""
+        return _by_kind(self.credits)
+
+    def credits_by_module(self) -> Dict[str, int]:
+        """Credits per module ("" for org-wide calls)."""
+        return {module: sum(kinds.values()) for module, kinds in self.credits.items()}
+
+
+def run_mirror(
+    pipeline: dlt.Pipeline,
+    make_source: Callable[..., ZohoCrmSource],
+    *,
+    full_refresh: bool = False,
+    table_format: Optional[str] = None,
+    **source_args: Any,
+) -> MirrorResult:
+    """Mirror the org into `pipeline` (see `zoho_crm.mirror` for the guarantees, in order).
+
+    Args:
+        pipeline: Any dlt pipeline, destination set.
+        make_source: `zoho_crm_source` (built only once the run holds the pipeline's lock).
+        full_refresh: Reload the named modules (and their stage history), or everything when none is named.
+        table_format: "delta", or None for the pipeline's configured table format.
+        **source_args: Arguments of the source.
+    """
+    started, ledger = time.monotonic(), RunLedger()
+    with PipelineRunLock(pipeline.pipeline_name, pipeline.pipelines_dir) as lock:
+        if lock.previous:
+            logger.warning(
+                "the previous run of pipeline %s (pid %s, started %s) did not finish: this run takes over",
+                pipeline.pipeline_name,
+                lock.previous.get("pid"),
+                lock.previous.get("started"),
+            )
+        table_format = resolve_table_format(pipeline, table_format)
+        with duckdb_held_open_while_loading(pipeline):
+            # what a killed or failed run left goes first (its state synced); then this run fetches anew
+            synced = pipeline.has_pending_data
+            finish_pending_loads(pipeline)
+            source = make_source(**source_args, ledger=ledger)
+            if not synced and pipeline.config.restore_from_destination and not pipeline.dev_mode:
+                pipeline.sync_destination()  # a new working directory: the org guard needs the destination's state
+            if table_format:
+                lakehouse.prepare_source(source)
+            named = named_modules(source_args.get("modules"))
+            refresh = org_changed(pipeline, source) or (full_refresh and not named)
+            if full_refresh and not refresh:
+                # only the named modules (and their stage history): the others stay as they are
+                reset_modules(pipeline, with_history_modules(pipeline, named))
+            info = _load(pipeline, source, table_format, refresh)
+        if table_format:
+            lakehouse.apply_deletions(pipeline, info.loads_ids, table_format)
+    result = _result(pipeline, info, ledger, time.monotonic() - started)
+    if ledger.budget_stops:
+        stop = ZohoCreditBudgetReached(ledger.credit_budget or 0, ledger.credits_total(), list(ledger.budget_stops))
+        stop.result = result
+        raise stop
+    return result
+
+
+def org_changed(pipeline: dlt.Pipeline, source: ZohoCrmSource) -> bool:
+    """True when the pipeline's tables mirror another Zoho API domain than the source reads: they are replaced."""
+    previous = mirrored_org(pipeline.state, source.name)
+    current = source.context.api_base_url if source.context else None
+    if not previous or not current or previous == current:
+        return False
+    logger.warning(
+        "pipeline %s last loaded %s, now %s: dropping its tables and cursors and loading everything",
+        pipeline.pipeline_name,
+        previous,
+        current,
+    )
+    return True
+
+
+def _load(pipeline: dlt.Pipeline, source: ZohoCrmSource, table_format: Optional[str], refresh: bool) -> LoadInfo:
+    """One `pipeline.run` (one trace: extract, normalize, load), parquet where the destination takes it.
+
+    A stop with nothing lost inside dlt's steps (Zoho's daily limit, throttling) is raised as itself.
+    """
+    formats = pipeline.destination.capabilities().supported_loader_file_formats
+    try:
+        info = pipeline.run(
+            source,
+            loader_file_format="parquet" if "parquet" in formats else None,
+            table_format=table_format,  # type: ignore[arg-type]
+            refresh="drop_sources" if refresh else None,
+        )
+    except PipelineStepFailed as exc:
+        stopped = first(exception_chain(exc), ZohoCrmStoppedEarly)
+        if stopped is not None:
+            raise stopped from None
+        raise
+    info.raise_on_failed_jobs()
+    return info
+
+
+def _result(pipeline: dlt.Pipeline, info: LoadInfo, ledger: RunLedger, elapsed: float) -> MirrorResult:
+    trace = pipeline.last_trace
+    counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
+    deleted = dict(ledger.tombstones)
+    rows = {t: n - deleted.get(t, 0) for t, n in sorted(counts.items()) if t.startswith(TABLE_PREFIX)}
+    return MirrorResult(
+        load_info=info,
+        rows=rows,
+        deleted=deleted,
+        calls=_nested(ledger.calls),
+        credits=_nested(ledger.credits),
+        credits_remaining=ledger.credits_remaining,
+        retries=dict(ledger.retries),
+        elapsed=elapsed,
+    )
+
+
+def _nested(counts: "Counter[TCallKey]") -> TFigures:
+    out: TFigures = {}
+    for (module, kind), n in sorted(counts.items()):
+        if n:
+            out.setdefault(module, {})[kind] = n
+    return out
+
+
+def _by_kind(figures: TFigures) -> Dict[str, int]:
+    out: Counter[str] = Counter()
+    for kinds in figures.values():
+        out.update(kinds)
+    return dict(out)
+
