@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import random
 import threading
 import time
@@ -15,6 +14,7 @@ from .data import DataGen, DeletedEntry, RecordState, mix, salt, tz_parts
 from .history import FieldTracker
 from .http_types import parse_iso
 from .org_settings import CURRENCIES, FORECAST_CATEGORIES, PIPELINES, STAGES, TAG_NAMES, TERRITORIES
+from .pagination import sort_key
 from .schema import ID_BASE, TIME_ZONES, FieldDef, ModuleDef, standard_modules
 
 YEAR = 365 * 86400
@@ -93,14 +93,6 @@ class ModuleState:
         self.version = 0
         self.deleted: list[DeletedEntry] = []
         self.cache: dict[str, tuple[int, list[int], list[Any]]] = {}
-
-
-def sort_key(item: Any, sort_by: str) -> int:
-    """Keyset key: the sort column with the id as tie-breaker, packed in one int."""
-    if sort_by == "id":
-        return item.id
-    t = item.created if sort_by == "Created_Time" else item.modified
-    return (t << 63) | item.id
 
 
 class OrgStore:
@@ -531,9 +523,3 @@ class OrgStore:
             ms.version += 1
             return had
 
-
-def bisect_after(keys: list[int], key: int | None, descending: bool) -> int:
-    """Start index for keyset pagination: first position strictly after ``key`` in the walk direction."""
-    if descending:
-        return (len(keys) if key is None else bisect.bisect_left(keys, key)) - 1
-    return 0 if key is None else bisect.bisect_right(keys, key)
