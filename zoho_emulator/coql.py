@@ -16,7 +16,7 @@ from .http_types import Request, Response
 from .oauth import module_scopes, require_scope
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .store import OrgStore
 
 SCOPES = ("ZohoCRM.coql.READ", "ZohoCRM.coql.ALL")
 COUNT_QUERY = re.compile(
@@ -30,7 +30,7 @@ HAS_WHERE = re.compile(r"\bwhere\b", re.IGNORECASE)
 class CoqlApi:
     """The COQL endpoint over the emulator's store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: OrgStore) -> None:
         self.store = store
 
     def query(self, req: Request) -> Response:

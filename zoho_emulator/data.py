@@ -3,17 +3,21 @@
 The store keeps only a compact ``RecordState`` per record; every field value is computed on demand from
 (seed, module, record index, per-field version), so 100k+ records cost a few MB and a value never changes unless a
 mutation bumps that field's version.
+
+``DataGen`` reads the org-wide lookups from a ``Catalog`` (users, metadata ids, time zone), the records of other
+modules (lookups, line items) from the store's ``ModuleState`` mapping, and history rows from the field trackers
+mapping: it never sees the store itself.
 """
 
 from __future__ import annotations
 
 import time
 import unicodedata
-import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from .hashing import mix, salt
 from .org_settings import (
     CURRENCY_BY_CODE,
     HOME_CURRENCY,
@@ -29,27 +33,10 @@ from .org_settings import (
 from .schema import ID_BASE, FieldDef, ModuleDef
 
 if TYPE_CHECKING:
-    from .store import OrgStore
+    from .catalog import Catalog
 
-M64 = (1 << 64) - 1
 ROW_ID_BASE = ID_BASE + 100_000_000_000
 """Subform, line-item, linking and pricing rows: '48768761…' ids derived from the parent id, so they are stable."""
-
-
-def mix(*parts: int) -> int:
-    """Fast 64-bit hash of integers (splitmix-style); the only source of 'randomness' in generated data."""
-    x = 0x9E3779B97F4A7C15
-    for p in parts:
-        x = ((x ^ (p & M64)) * 0xBF58476D1CE4E5B9) & M64
-        x ^= x >> 29
-        x = (x * 0x94D049BB133111EB) & M64
-        x ^= x >> 32
-    return x
-
-
-def salt(name: str) -> int:
-    """Stable salt of a name (crc32; Python's hash() is randomised per process)."""
-    return zlib.crc32(name.encode())
 
 
 class RecordState:
@@ -100,6 +87,41 @@ class DeletedEntry:
     state: RecordState | None
 
 
+class ModuleState:
+    """Records of one module plus sorted views cached per mutation version."""
+
+    def __init__(self, mdef: ModuleDef) -> None:
+        self.mdef = mdef
+        self.by_index: list[RecordState] = []
+        self.by_id: dict[int, RecordState] = {}
+        self.initial_count = 0
+        self.version = 0
+        self.deleted: list[DeletedEntry] = []
+        self.cache: dict[str, tuple[int, list[int], list[Any]]] = {}
+
+
+class TrackedRows(Protocol):
+    """What ``DataGen`` reads from the field tracker of a tracker module (``history.FieldTracker``)."""
+
+    def value(self, row: RecordState, name: str) -> Any:
+        """Value of a history field of a row."""
+
+    def parent_ref(self, row: RecordState) -> dict[str, Any] | None:
+        """The lookup to the row's parent record."""
+
+
+def added_value(f: FieldDef, st: RecordState) -> Any:
+    """Value of a field added with ``add_field`` (evaluated once per record, then cached)."""
+    cache = f.cache if f.cache is not None else {}
+    if st.index in cache:
+        return cache[st.index]
+    src = f.source
+    v = src(st.index) if callable(src) else src
+    cache[st.index] = v
+    f.cache = cache
+    return v
+
+
 FIRST = ("Patricia", "John", "Aarav", "Mei", "Lukas", "Sofia", "Kenji", "Amara", "Diego", "Priya", "Noah", "Emma",
          "Olivia", "Liam", "Chloé", "Søren", "Zoë", "Mateo", "Ananya", "Hiro", "Fatima", "Ivan", "Grace", "Omar")
 LAST = ("Boyle", "Smith", "Sharma", "Wong", "Müller", "Rossi", "Tanaka", "Okafor", "García", "Iyer", "Brown",
@@ -129,11 +151,21 @@ SKILLS = ("Negotiation", "Python", "Accounting", "Logistics", "Design", "Support
 
 
 class DataGen:
-    """Renders Zoho-shaped JSON for record states of one org."""
+    """Renders Zoho-shaped JSON for record states of one org.
 
-    def __init__(self, store: OrgStore) -> None:
-        self.store = store
-        self.seed = store.config.seed
+    Args:
+        seed: the data seed.
+        catalog: users, metadata ids (layout, tag, territory) and time zone.
+        modules: module API name → its records (read for lookups and line items; filled by the store later).
+        trackers: tracker module API name → its field tracker (read for history rows; filled by the store later).
+    """
+
+    def __init__(self, seed: int, catalog: Catalog, modules: Mapping[str, ModuleState],
+                 trackers: Mapping[str, TrackedRows]) -> None:
+        self.seed = seed
+        self.catalog = catalog
+        self.modules = modules
+        self.trackers = trackers
         self._fsalt: dict[str, int] = {}
 
     # --- helpers -------------------------------------------------------------------------------------------------
@@ -152,25 +184,25 @@ class DataGen:
         """Datetime in the token user's offset, seconds precision (``2024-05-21T10:15:02+05:30``)."""
         if epoch is None:
             return None
-        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch + self.store.tz_seconds)) + self.store.tz_suffix
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch + self.catalog.tz_seconds)) + self.catalog.tz_suffix
 
     def date(self, epoch: int) -> str:
         """Date (no zone) of an epoch in the user's offset."""
-        return time.strftime("%Y-%m-%d", time.gmtime(epoch + self.store.tz_seconds))
+        return time.strftime("%Y-%m-%d", time.gmtime(epoch + self.catalog.tz_seconds))
 
     def user(self, idx: int) -> dict[str, Any]:
         """Minified owner/user object ``{name, id, email}``."""
-        u = self.store.user_rows[idx]
+        u = self.catalog.user_rows[idx]
         return {"name": u["full_name"], "id": u["id"], "email": u["email"]}
 
     def user_idx(self, h: int) -> int:
         """An active user index from a hash."""
-        active = self.store.active_user_idx
+        active = self.catalog.active_user_idx
         return active[h % len(active)]
 
     def ref(self, module: str, h: int) -> dict[str, Any] | None:
         """Lookup object ``{name, id}`` to a record of ``module`` chosen among its initial records."""
-        ms = self.store.modules.get(module)
+        ms = self.modules.get(module)
         if ms is None or ms.initial_count == 0:
             return None
         target = ms.by_index[h % ms.initial_count]
@@ -198,7 +230,7 @@ class DataGen:
         """Current JSON value of field ``f`` of record ``st``."""
         g = f.gen
         if g == "added":
-            return self.store.added_value(f, st)
+            return added_value(f, st)
         if g == "created_time":
             return self.dt(st.created)
         if g == "modified_time":
@@ -211,7 +243,7 @@ class DataGen:
         if g == "owner":
             return self.user(self.user_idx(h))
         if g == "user":
-            u = self.store.user_rows[self.user_idx(h)]
+            u = self.catalog.user_rows[self.user_idx(h)]
             return {"name": u["full_name"], "id": u["id"]}
         if g == "pick":
             return f.values[h % len(f.values)]
@@ -307,9 +339,9 @@ class DataGen:
             stage = STAGE_BY_NAME.get(self.dep(mdef, st, "Stage") or "")
             return stage.probability if stage else None
         if g == "hist":
-            return self.store.trackers[mdef.api_name].value(st, f.api_name)
+            return self.trackers[mdef.api_name].value(st, f.api_name)
         if g == "hist_deal":
-            return self.store.trackers[mdef.api_name].parent_ref(st)
+            return self.trackers[mdef.api_name].parent_ref(st)
         if g in ("past_date", "birth_date"):
             span = 3 * 365 * 86400 if g == "past_date" else 40 * 365 * 86400
             return self.date(st.created - (h % span) - (0 if g == "past_date" else 20 * 365 * 86400))
@@ -348,12 +380,12 @@ class DataGen:
         if g == "record_status":
             return "Available"
         if g == "layout":
-            return {"name": "Standard", "id": str(self.store.layout_id(mdef.api_name))}
+            return {"name": "Standard", "id": str(self.catalog.layout_id(mdef.api_name))}
         if g == "tag":
             if h % 5:
                 return []
             name, colour = TAG_NAMES[(h >> 3) % len(TAG_NAMES)]
-            return [{"name": name, "id": str(self.store.tag_id(name, mdef.api_name)), "color_code": colour}]
+            return [{"name": name, "id": str(self.catalog.tag_id(name, mdef.api_name)), "color_code": colour}]
         if g == "converted":
             return st.converted is not None
         if g == "converted_time":
@@ -397,7 +429,7 @@ class DataGen:
         if name is None:
             return []
         creator = self.user(st.creator)
-        return [{"id": str(self.store.territory_id(name)), "Name": name,
+        return [{"id": str(self.catalog.territory_id(name)), "Name": name,
                  "$assigned_by": {"name": creator["name"], "id": creator["id"]}, "$assigned_time": self.dt(st.created)}]
 
     def pipeline(self, mdef: ModuleDef, st: RecordState) -> Any:
@@ -426,7 +458,7 @@ class DataGen:
     def line_items(self, mdef: ModuleDef, st: RecordState, f: FieldDef) -> list[dict[str, Any]]:
         """Inventory line items; totals are consistent (Total = Quantity × List_Price, Net = after discount + tax)."""
         h = mix(self.seed, salt(mdef.api_name), st.index, self.fsalt(f.api_name), st.li_version)
-        products = self.store.modules["Products"]
+        products = self.modules["Products"]
         pdef = products.mdef
         rows = []
         creator = self.user(st.creator)
@@ -447,7 +479,7 @@ class DataGen:
             after = round(total - discount, 2)
             tax_pct = (0.0, 5.0, 9.0, 18.0)[(rh >> 13) % 4]
             tax_value = round(after * tax_pct / 100, 2)
-            line_tax = [{"percentage": tax_pct, "name": "GST", "id": str(self.store.tag_id("GST")),
+            line_tax = [{"percentage": tax_pct, "name": "GST", "id": str(self.catalog.tag_id("GST")),
                          "value": tax_value, "display_name": f"GST ({tax_pct})"}] if tax_pct else []
             rows.append({
                 "Product_Name": product, "Product_Description": None if rh % 3 else self.words(rh, 5),
@@ -481,7 +513,7 @@ class DataGen:
                          "Skill": SKILLS[(rh >> 3) % len(SKILLS)], "Years": (rh >> 7) % 15,
                          "Parent_Id": self.parent_ref(mdef, st), "Created_Time": self.dt(st.created),
                          "Modified_Time": self.dt(st.modified),
-                         "Layout": {"name": "Standard", "id": str(self.store.layout_id("Subform_1"))},
+                         "Layout": {"name": "Standard", "id": str(self.catalog.layout_id("Subform_1"))},
                          "id": self.row_id(st, f.api_name, n, st.li_version), "$in_merge": False,
                          "$field_states": None, "$zia_visions": None})
         return rows
@@ -573,11 +605,3 @@ class DataGen:
                         out[n] = specials[n]
         out["id"] = str(st.id)
         return out
-
-
-def tz_parts(offset: str) -> tuple[int, str, timedelta]:
-    """Parse "+05:30" into (seconds, suffix, timedelta)."""
-    sign = -1 if offset.startswith("-") else 1
-    hh, mm = offset.lstrip("+-").split(":")
-    secs = sign * (int(hh) * 3600 + int(mm) * 60)
-    return secs, offset, timedelta(seconds=secs)

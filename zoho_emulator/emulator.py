@@ -17,7 +17,7 @@ from .faults import FaultInjector
 from .oauth import OAuth
 from .org_api import OrgApi
 from .records import RecordsApi
-from .server import Core, make_handler
+from .server import Core, Router, make_handler
 from .settings_api import SettingsApi
 from .store import OrgStore
 
@@ -43,7 +43,9 @@ class ZohoEmulator:
         self.bulk_api = BulkApi(self.store)
         self.coql_api = CoqlApi(self.store)
         self.settings_api = SettingsApi(self.store)
-        self._core = Core(self)
+        router = Router(self.store.mdefs, self.config, records_api=self.records_api, org_api=self.org_api,
+                        bulk_api=self.bulk_api, coql_api=self.coql_api, settings_api=self.settings_api)
+        self._core = Core(router, self.store.clock, self.oauth, self.acct, self.faults, self.config)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 

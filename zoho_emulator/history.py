@@ -9,18 +9,19 @@ Row values (UNCONFIRMED field set): Stage, the deal's Amount / Probability / Exp
 entered the stage, ``Moved_To`` (the next stage) and ``Duration`` (whole days spent in the stage), both null while
 the deal is still in the stage. Rows built with the org copy the deal's initial values lazily (on read), so a large
 org builds fast; rows written later copy the values when written.
+
+A tracker works on two module states (its own rows and the parent's records), renders parent values through the
+``DataGen`` and takes new record ids from a callable: it never sees the store.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from .data import DeletedEntry, RecordState, mix, salt
+from .data import DataGen, DeletedEntry, ModuleState, RecordState
+from .hashing import mix, salt
 from .org_settings import STAGE_BY_NAME, stage_path
-from .schema import ModuleDef
-
-if TYPE_CHECKING:
-    from .store import ModuleState, OrgStore
 
 DAY = 86400
 SNAPSHOT = ("Amount", "Closing_Date")
@@ -28,21 +29,27 @@ SNAPSHOT = ("Amount", "Closing_Date")
 
 
 class FieldTracker:
-    """History rows of one tracked picklist (``mdef.parent``.``mdef.parent_field``)."""
+    """History rows of one tracked picklist (``mdef.parent``.``mdef.parent_field``).
 
-    def __init__(self, store: OrgStore, mdef: ModuleDef) -> None:
-        self.store = store
-        self.mdef = mdef
-        self.parent = mdef.parent or ""
-        self.field = mdef.parent_field or ""
+    Args:
+        state: the tracker module's record states (its history rows).
+        parent_state: the records of the parent module (``state.mdef.parent``).
+        gen: renders the parent's values (the tracked field, the copied snapshot, display names).
+        next_id: allocates the id of a new history row (the org's record id sequence).
+    """
+
+    def __init__(self, state: ModuleState, parent_state: ModuleState, gen: DataGen,
+                 next_id: Callable[[], int]) -> None:
+        self.state = state
+        self.parent_state = parent_state
+        self.gen = gen
+        self.next_id = next_id
+        self.mdef = state.mdef
+        self.parent = self.mdef.parent or ""
+        self.field = self.mdef.parent_field or ""
         self.values: dict[int, dict[str, Any]] = {}
         self.rows: dict[int, list[RecordState]] = {}
         """Parent record id → its history rows, oldest first."""
-
-    @property
-    def state(self) -> ModuleState:
-        """The tracker module's record states."""
-        return self.store.modules[self.mdef.api_name]
 
     # --- reads -----------------------------------------------------------------------------------------------------
     def value(self, row: RecordState, name: str) -> Any:
@@ -62,32 +69,32 @@ class FieldTracker:
 
     def _snapshot(self, parent_id: int, initial: bool) -> dict[str, Any]:
         """The parent's copied values: now, or as they were when the org was built (its values at version 0)."""
-        pdef = self.store.mdefs[self.parent]
-        st = self.store.modules[self.parent].by_id[parent_id]
+        pdef = self.parent_state.mdef
+        st = self.parent_state.by_id[parent_id]
         if initial:
             st = RecordState(st.index, st.id, st.created, st.modified, st.creator)
-        return {name: self.store.gen.dep(pdef, st, name) for name in SNAPSHOT}
+        return {name: self.gen.dep(pdef, st, name) for name in SNAPSHOT}
 
     def parent_ref(self, row: RecordState) -> dict[str, Any] | None:
         """The lookup to the row's deal ``{name, id}``."""
         pid = self.values[row.id]["parent"]
-        ms = self.store.modules[self.parent]
+        ms = self.parent_state
         st = ms.by_id.get(pid)
-        return {"name": self.store.gen.display_name(ms.mdef, st) if st else None, "id": str(pid)}
+        return {"name": self.gen.display_name(ms.mdef, st) if st else None, "id": str(pid)}
 
     def current(self, parent: RecordState) -> Any:
         """The parent's current value of the tracked field."""
-        pdef = self.store.mdefs[self.parent]
+        pdef = self.parent_state.mdef
         f = pdef.field(self.field)
-        return self.store.gen.value(pdef, parent, f) if f is not None else None
+        return self.gen.value(pdef, parent, f) if f is not None else None
 
     # --- writes ----------------------------------------------------------------------------------------------------
     def build(self) -> None:
         """History of the initial parents: a short stage path from Created_Time to the last stage change."""
-        seed = self.store.config.seed
-        for parent in self.store.modules[self.parent].by_index:
+        seed = self.gen.seed
+        for parent in self.parent_state.by_index:
             stage = self.current(parent)
-            stages = self.store.gen.pipeline(self.store.mdefs[self.parent], parent).stages
+            stages = self.gen.pipeline(self.parent_state.mdef, parent).stages
             draw = mix(seed, salt("hist"), parent.index)
             path = [stage] if parent.modified == parent.created else stage_path(stage, draw, stages)
             span = parent.modified - parent.created
@@ -113,7 +120,7 @@ class FieldTracker:
                 continue
             row.deleted = True
             permanent = kind == "permanent"
-            name = None if permanent else self.store.gen.display_name(self.mdef, row)
+            name = None if permanent else self.gen.display_name(self.mdef, row)
             ms.deleted.append(DeletedEntry(row.id, name, kind, when, None if permanent else 0,
                                            None if permanent else row.creator, row))
         ms.version += 1
@@ -141,7 +148,7 @@ class FieldTracker:
             self.values[prev.id].update(Moved_To=stage, Duration=max(0, when - prev.created) // DAY)
             prev.modified = when
             prev.modifier = user
-        row = RecordState(len(ms.by_index), self.store.next_record_id(), when, when, user)
+        row = RecordState(len(ms.by_index), self.next_id(), when, when, user)
         values: dict[str, Any] = {"parent": parent.id, "Stage": stage, "Moved_To": None, "Duration": None}
         if initial:
             values["initial"] = True

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-from .store import bisect_after
 
 
 @dataclass
@@ -60,6 +59,21 @@ class TokenBook:
         """Token state, or None when unknown."""
         with self._lock:
             return self._tokens.get(value)
+
+
+def sort_key(item: Any, sort_by: str) -> int:
+    """Keyset key: the sort column with the id as tie-breaker, packed in one int."""
+    if sort_by == "id":
+        return item.id
+    t = item.created if sort_by == "Created_Time" else item.modified
+    return (t << 63) | item.id
+
+
+def bisect_after(keys: list[int], key: int | None, descending: bool) -> int:
+    """Start index for keyset pagination: first position strictly after ``key`` in the walk direction."""
+    if descending:
+        return (len(keys) if key is None else bisect.bisect_left(keys, key)) - 1
+    return 0 if key is None else bisect.bisect_right(keys, key)
 
 
 def walk(keys: list[int], items: list[Any], after: int | None, descending: bool, keep: Callable[[Any], bool],

@@ -82,11 +82,11 @@ class RecordsApi:
         return base
 
     # --- GET /{module} ---------------------------------------------------------------------------------------------
-    def list(self, req: Request, mdef: ModuleDef) -> tuple[str, Response]:
-        """Dispatch between the list call and ``?ids=``; returns (call kind, response)."""
+    def list(self, req: Request, mdef: ModuleDef) -> Response:
+        """Dispatch between the list call and ``?ids=`` (the router counts the latter as kind ``detail``)."""
         if "ids" in req.params:
-            return "detail", self.by_ids(req, mdef)
-        return "list", self.list_records(req, mdef)
+            return self.by_ids(req, mdef)
+        return self.list_records(req, mdef)
 
     def list_records(self, req: Request, mdef: ModuleDef) -> Response:
         """Get Records: fields, sorting, filters, page / page_token pagination, If-Modified-Since."""

@@ -6,7 +6,7 @@ import json
 import re
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,17 @@ from .oauth import module_scopes, require_scope
 from .settings_api import SCOPES as SETTINGS_SCOPES
 
 if TYPE_CHECKING:
-    from .emulator import ZohoEmulator
+    from .accounting import Accounting
+    from .bulk import BulkApi
+    from .config import EmulatorConfig
+    from .coql import CoqlApi
+    from .faults import FaultInjector
+    from .oauth import OAuth
+    from .org_api import OrgApi
+    from .records import RecordsApi
+    from .schema import ModuleDef
+    from .settings_api import SettingsApi
+    from .store import Clock
 
 DROP = object()
 """Sentinel: close the connection without answering."""
@@ -35,7 +45,8 @@ DOCUMENTED_429_MESSAGE = f"{DAILY_LIMIT_MESSAGE} or the {CONCURRENCY_MESSAGE[4:]
 class Truncated(tuple):
     """(status, body, headers) to send with the full Content-Length but only half the body, then close."""
 
-Handler = Callable[[Request, "re.Match[str]"], tuple[str, Response]]
+Handler = Callable[[Request, "re.Match[str]"], Response]
+"""An endpoint handler: the response only (the call kind is the route's, from ``Router.resolve``)."""
 LOGGED_HEADERS = ("If-Modified-Since", "Content-Type")
 CREDITS_HEADER = "X-API-CREDITS-REMAINING"
 SETTINGS_ROUTES = (
@@ -52,10 +63,17 @@ SETTINGS_ROUTES = (
 
 
 class Router:
-    """Maps (method, path) to an endpoint kind and handler."""
+    """Maps (method, path) to an endpoint kind and handler; the handlers call the endpoint objects they are given."""
 
-    def __init__(self, emu: ZohoEmulator) -> None:
-        self.emu = emu
+    def __init__(self, mdefs: Mapping[str, ModuleDef], config: EmulatorConfig, *, records_api: RecordsApi,
+                 org_api: OrgApi, bulk_api: BulkApi, coql_api: CoqlApi, settings_api: SettingsApi) -> None:
+        self.mdefs = mdefs
+        self.config = config
+        self.records_api = records_api
+        self.org_api = org_api
+        self.bulk_api = bulk_api
+        self.coql_api = coql_api
+        self.settings_api = settings_api
         self.routes: list[tuple[re.Pattern[str], str, str, Handler]] = [
             (re.compile(path), "GET", kind, self.setting(kind, method)) for path, kind, method in SETTINGS_ROUTES]
         self.routes += [
@@ -87,89 +105,93 @@ class Router:
     # --- module checks ---------------------------------------------------------------------------------------------
     def data_module(self, req: Request, name: str, listing: bool = False) -> Any:
         """Resolve a record module and apply scope / permission / Notes-admin checks."""
-        store = self.emu.store
-        mdef = store.mdefs.get(name)
+        mdef = self.mdefs.get(name)
         if mdef is None or not mdef.api_supported or mdef.kind == "meta" or (
                 not listing and mdef.kind not in ("data", "tracker")):
             raise invalid_module()
         require_scope(req.token.scopes if req.token else (), *module_scopes(mdef.scope))
-        if name in store.config.no_permission_modules:
+        if name in self.config.no_permission_modules:
             raise ZohoError(403, "NO_PERMISSION", "permission denied", {"permissions": [f"Crm_Implied_View_{name}"]})
-        if name == "Notes" and not store.config.is_admin:
+        if name == "Notes" and not self.config.is_admin:
             raise ZohoError(403, "NOT_SUPPORTED", "Only admin users can fetch notes")
         return mdef
 
     # --- handlers ----------------------------------------------------------------------------------------------------
     def setting(self, kind: str, method: str) -> Handler:
         """Handler of one settings endpoint: its scope check, then ``SettingsApi.<method>``."""
-        def handle(req: Request, m: re.Match[str]) -> tuple[str, Response]:
+        def handle(req: Request, m: re.Match[str]) -> Response:
             require_scope(req.token.scopes if req.token else (), *SETTINGS_SCOPES[kind])
-            return kind, getattr(self.emu.settings_api, method)(req)
+            return getattr(self.settings_api, method)(req)
         return handle
 
-    def modules(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+    def modules(self, req: Request, m: re.Match[str]) -> Response:
         """GET /settings/modules."""
         require_scope(req.token.scopes if req.token else (), "ZohoCRM.settings.ALL", "ZohoCRM.settings.modules.READ",
                       "ZohoCRM.settings.modules.ALL")
-        return "modules_meta", self.emu.org_api.modules(req)
+        return self.org_api.modules(req)
 
-    def module(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+    def module(self, req: Request, m: re.Match[str]) -> Response:
         """GET /settings/modules/{api_name}."""
         require_scope(req.token.scopes if req.token else (), "ZohoCRM.settings.ALL", "ZohoCRM.settings.modules.READ",
                       "ZohoCRM.settings.modules.ALL")
-        return "modules_meta", self.emu.org_api.module(req, m.group(1))
+        return self.org_api.module(req, m.group(1))
 
-    def fields(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+    def fields(self, req: Request, m: re.Match[str]) -> Response:
         """GET /settings/fields."""
         require_scope(req.token.scopes if req.token else (), "ZohoCRM.settings.ALL", "ZohoCRM.settings.fields.READ",
                       "ZohoCRM.settings.fields.ALL")
-        return "fields_meta", self.emu.org_api.fields(req)
+        return self.org_api.fields(req)
 
-    def users(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+    def users(self, req: Request, m: re.Match[str]) -> Response:
         """GET /users and /users/{id}."""
         require_scope(req.token.scopes if req.token else (), "ZohoCRM.users.READ", "ZohoCRM.users.ALL")
-        return "users", self.emu.org_api.users(req, m.group(1) if m.groups() else None)
+        return self.org_api.users(req, m.group(1) if m.groups() else None)
 
-    def list(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+    def list(self, req: Request, m: re.Match[str]) -> Response:
         """GET /{module} (list or ?ids=)."""
         mdef = self.data_module(req, m.group(1), listing=True)
-        return self.emu.records_api.list(req, mdef)
+        return self.records_api.list(req, mdef)
 
-    def record(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+    def record(self, req: Request, m: re.Match[str]) -> Response:
         """GET /{module}/{id}."""
         mdef = self.data_module(req, m.group(1))
-        return "record", self.emu.records_api.record(req, mdef, m.group(2))
+        return self.records_api.record(req, mdef, m.group(2))
 
-    def deleted(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+    def deleted(self, req: Request, m: re.Match[str]) -> Response:
         """GET /{module}/deleted."""
         mdef = self.data_module(req, m.group(1))
-        return "deleted", self.emu.records_api.deleted(req, mdef)
+        return self.records_api.deleted(req, mdef)
 
-    def coql(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+    def coql(self, req: Request, m: re.Match[str]) -> Response:
         """POST /coql (record counts)."""
-        return "coql", self.emu.coql_api.query(req)
+        return self.coql_api.query(req)
 
-    def bulk_create(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+    def bulk_create(self, req: Request, m: re.Match[str]) -> Response:
         """POST /crm/bulk/v7/read."""
-        return "bulk_create", self.emu.bulk_api.create(req)
+        return self.bulk_api.create(req)
 
-    def bulk_status(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+    def bulk_status(self, req: Request, m: re.Match[str]) -> Response:
         """GET /crm/bulk/v7/read/{id}."""
         require_scope(req.token.scopes if req.token else (), "ZohoCRM.bulk.READ", "ZohoCRM.bulk.ALL")
-        return "bulk_status", self.emu.bulk_api.status(req, m.group(1))
+        return self.bulk_api.status(req, m.group(1))
 
-    def bulk_download(self, req: Request, m: re.Match[str]) -> tuple[str, Response]:
+    def bulk_download(self, req: Request, m: re.Match[str]) -> Response:
         """GET /crm/bulk/v7/read/{id}/result."""
         require_scope(req.token.scopes if req.token else (), "ZohoCRM.bulk.READ", "ZohoCRM.bulk.ALL")
-        return "bulk_download", self.emu.bulk_api.download(req, m.group(1))
+        return self.bulk_api.download(req, m.group(1))
 
 
 class Core:
     """Request pipeline shared by all handler threads."""
 
-    def __init__(self, emu: ZohoEmulator) -> None:
-        self.emu = emu
-        self.router = Router(emu)
+    def __init__(self, router: Router, clock: Clock, oauth: OAuth, acct: Accounting, faults: FaultInjector,
+                 config: EmulatorConfig) -> None:
+        self.router = router
+        self.clock = clock
+        self.oauth = oauth
+        self.acct = acct
+        self.faults = faults
+        self.config = config
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Any:
         """Process one request; returns (status, body bytes, headers) or ``DROP``."""
@@ -186,26 +208,25 @@ class Core:
             status: int) -> None:
         """Append to the request log."""
         logged = {h: headers[h.lower()] for h in LOGGED_HEADERS if h.lower() in headers}
-        self.emu.acct.log({"method": method, "path": path, "kind": kind, "params": params, "headers": logged,
-                           "status": status, "ts": self.emu.store.clock.epoch()})
+        self.acct.log({"method": method, "path": path, "kind": kind, "params": params, "headers": logged,
+                           "status": status, "ts": self.clock.epoch()})
 
     def token(self, method: str, path: str, params: dict[str, str], headers: dict[str, str],
               body: bytes) -> Any:
         """Accounts server: ``POST /oauth/v2/token`` with query-string or form parameters."""
-        emu = self.emu
-        emu.acct.call("token")
+        self.acct.call("token")
         if method != "POST":
             status, payload = 200, {"error": "invalid_request"}
         else:
             form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)) if body else {}
-            status, payload = emu.oauth.grant({**params, **form}, emu.store.clock.epoch())
+            status, payload = self.oauth.grant({**params, **form}, self.clock.epoch())
         redacted = {k: ("***" if k in ("client_secret", "refresh_token") else v) for k, v in params.items()}
         self.log(method, path, "token", redacted, headers, status)
         return status, json.dumps(payload).encode(), {"Content-Type": "application/json;charset=UTF-8"}
 
     def crm(self, method: str, path: str, params: dict[str, str], headers: dict[str, str], body: bytes) -> Any:
         """The /crm pipeline: route → concurrency → latency/faults → budget → auth → handler → credits."""
-        emu, cfg, acct = self.emu, self.emu.config, self.emu.acct
+        cfg, acct = self.config, self.acct
         kind = "unknown"
         status = 500
         inflight = acct.enter()
@@ -216,7 +237,7 @@ class Core:
                 if cfg.concurrency_limit is not None and inflight > cfg.concurrency_limit:
                     acct.fault("concurrency_429")
                     raise too_many_requests(throttle_message(cfg.throttle_messages, CONCURRENCY_MESSAGE))
-                fault, latency = emu.faults.draw(kind)
+                fault, latency = self.faults.draw(kind)
                 if latency > 0:
                     time.sleep(latency)
                 if fault == "drop":
@@ -239,15 +260,15 @@ class Core:
                     status = 200
                     return 200, b'{"data":[{"id":"1", "Modified_Time": 2024-', {
                         "Content-Type": "application/json;charset=UTF-8"}
-                now = emu.store.clock.epoch()
+                now = self.clock.epoch()
                 if cfg.daily_credit_budget is not None and acct.used_24h(now) >= cfg.daily_credit_budget:
                     acct.fault("budget_429")
                     raise too_many_requests(throttle_message(cfg.throttle_messages, DAILY_LIMIT_MESSAGE))
-                token = emu.oauth.authenticate(headers.get("authorization"), now)
+                token = self.oauth.authenticate(headers.get("authorization"), now)
                 if handler is None:
                     raise ZohoError(400, "INVALID_REQUEST_METHOD", "The http request method type is not a valid one")
                 req = Request(method, path, params, headers, body, token, now)
-                _, (status, payload, extra) = handler(req, match)
+                status, payload, extra = handler(req, match)
                 if status < 400:
                     acct.charge(kind, cfg.credits.get(kind, 0), now)
                 extra = {**extra, **self.credits_header()}
@@ -272,11 +293,11 @@ class Core:
 
     def credits_header(self) -> dict[str, str]:
         """``X-API-CREDITS-REMAINING`` once ≥ 50 % of the daily limit is used (or always/never, per setting)."""
-        cfg = self.emu.config
+        cfg = self.config
         limit = cfg.daily_credit_limit if cfg.daily_credit_limit is not None else cfg.daily_credit_budget
         if cfg.credits_remaining_header == "off" or limit is None:
             return {}
-        used = self.emu.acct.used_24h(self.emu.store.clock.epoch())
+        used = self.acct.used_24h(self.clock.epoch())
         if cfg.credits_remaining_header == "always" or used * 2 >= limit:
             return {CREDITS_HEADER: str(max(0, limit - used))}
         return {}
@@ -342,7 +363,7 @@ def make_handler(core: Core) -> type[BaseHTTPRequestHandler]:
 
         def date_time_string(self, timestamp: float | None = None) -> str:
             """HTTP Date header from the emulator clock (RFC 1123)."""
-            return formatdate(core.emu.store.clock.epoch(), usegmt=True)
+            return formatdate(core.clock.epoch(), usegmt=True)
 
         def log_message(self, format: str, *args: Any) -> None:
             """Silence the default stderr access log (the emulator keeps its own)."""

@@ -1,8 +1,7 @@
-"""Org state: clock, users, records (compact states), deletions, metadata ids and every mutation."""
+"""Org state: clock, records (compact states), deletions and every mutation; users and metadata ids via the catalog."""
 
 from __future__ import annotations
 
-import bisect
 import random
 import threading
 import time
@@ -10,12 +9,15 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
+from .catalog import Catalog
 from .config import EmulatorConfig
-from .data import DataGen, DeletedEntry, RecordState, mix, salt, tz_parts
+from .data import DataGen, DeletedEntry, ModuleState, RecordState, added_value
+from .hashing import mix, salt
 from .history import FieldTracker
 from .http_types import parse_iso
 from .org_settings import CURRENCIES, FORECAST_CATEGORIES, PIPELINES, STAGES, TAG_NAMES, TERRITORIES
-from .schema import ID_BASE, TIME_ZONES, FieldDef, ModuleDef, standard_modules
+from .pagination import sort_key
+from .schema import ID_BASE, FieldDef, ModuleDef, standard_modules
 
 YEAR = 365 * 86400
 DAY = 86400
@@ -82,27 +84,6 @@ class RowItem:
         self.row = row
 
 
-class ModuleState:
-    """Records of one module plus sorted views cached per mutation version."""
-
-    def __init__(self, mdef: ModuleDef) -> None:
-        self.mdef = mdef
-        self.by_index: list[RecordState] = []
-        self.by_id: dict[int, RecordState] = {}
-        self.initial_count = 0
-        self.version = 0
-        self.deleted: list[DeletedEntry] = []
-        self.cache: dict[str, tuple[int, list[int], list[Any]]] = {}
-
-
-def sort_key(item: Any, sort_by: str) -> int:
-    """Keyset key: the sort column with the id as tie-breaker, packed in one int."""
-    if sort_by == "id":
-        return item.id
-    t = item.created if sort_by == "Created_Time" else item.modified
-    return (t << 63) | item.id
-
-
 class OrgStore:
     """All mutable state of one emulated org. Thread-safe through ``lock``."""
 
@@ -112,12 +93,12 @@ class OrgStore:
         start = parse_iso(config.start_time).timestamp() if config.start_time else time.time()
         self.start = int(start)
         self.clock = Clock(float(self.start))
-        self.tz_seconds, self.tz_suffix, self.tz_delta = tz_parts(config.tz_offset)
-        self._meta_next = ID_BASE + 2_000
-        self._ids: dict[str, int] = {}
+        self.catalog = Catalog(config.seed, config.tz_offset, self.start, self.lock)
         self._next_id = ID_BASE + 100_000
         self._rng = random.Random(mix(config.seed, 4242))
-        self.gen = DataGen(self)
+        self.modules: dict[str, ModuleState] = {}
+        self.trackers: dict[str, FieldTracker] = {}
+        self.gen = DataGen(config.seed, self.catalog, self.modules, self.trackers)
         self.mdefs = {m.api_name: m for m in standard_modules()}
         features = {"multi_currency": config.multi_currency, "territories": config.territories_enabled}
         for m in self.mdefs.values():
@@ -129,40 +110,37 @@ class OrgStore:
             for f in m.fields:
                 self.meta_id(f"field:{m.api_name}:{f.api_name}")
         self.field_times: dict[str, int] = {}
-        self._build_users()
-        self.modules: dict[str, ModuleState] = {}
+        self.catalog.build_users()
         for m in self.mdefs.values():
             self.modules[m.api_name] = ModuleState(m)
         for m in self.mdefs.values():
             if m.kind == "data":
                 self._generate(self.modules[m.api_name])
         # after every data module, so that history rows never shift the record ids of other modules
-        self.trackers = {m.api_name: FieldTracker(self, m) for m in self.mdefs.values() if m.kind == "tracker"}
+        for m in self.mdefs.values():
+            if m.kind == "tracker":
+                self.trackers[m.api_name] = FieldTracker(self.modules[m.api_name], self.modules[m.parent or ""],
+                                                         self.gen, self.next_record_id)
         for tracker in self.trackers.values():
             tracker.build()
         self._settings_ids()
 
-    # --- ids -------------------------------------------------------------------------------------------------------
+    # --- ids (the catalog's; kept here for the endpoint modules, which read the org through the store) ------------
     def meta_id(self, key: str) -> int:
         """Stable metadata id (module, field, layout, tag, profile…), allocated in a fixed order."""
-        with self.lock:
-            v = self._ids.get(key)
-            if v is None:
-                v = self._ids[key] = self._meta_next
-                self._meta_next += 3
-            return v
+        return self.catalog.meta_id(key)
 
     def layout_id(self, module: str) -> int:
         """Id of the module's "Standard" layout."""
-        return self.meta_id(f"layout:{module}")
+        return self.catalog.layout_id(module)
 
     def tag_id(self, name: str, module: str | None = None) -> int:
         """Id of a tag of a module (each module has its own tags), or of a tax when ``module`` is None."""
-        return self.meta_id(f"tag:{module}:{name}" if module else f"tag:{name}")
+        return self.catalog.tag_id(name, module)
 
     def territory_id(self, name: str) -> int:
         """Id of a territory."""
-        return self.meta_id(f"territory:{name}")
+        return self.catalog.territory_id(name)
 
     def _settings_ids(self) -> None:
         """Allocate the settings tables' ids in a fixed order (ids never depend on the order of requests)."""
@@ -192,45 +170,15 @@ class OrgStore:
         return self._next_id
 
     # --- users ----------------------------------------------------------------------------------------------------
-    def _build_users(self) -> None:
-        people = [("Patricia", "Boyle", "Administrator", "CEO", "active", True),
-                  ("John", "Smith", "Standard", "Manager", "active", True),
-                  ("Aarav", "Sharma", "Standard", "Sales Rep", "active", True),
-                  ("Mei", "Wong", "Standard", "Sales Rep", "active", False),
-                  ("Lukas", "Mueller", "Standard", "Sales Rep", "disabled", True),
-                  ("Sofia", "Rossi", "Administrator", "Manager", "deleted", True)]
-        tz_name = TIME_ZONES.get(self.config.tz_offset, f"GMT{self.config.tz_offset}")
-        self.user_rows: list[dict[str, Any]] = []
-        self.user_times: list[tuple[int, int]] = []
-        for i, (first, last, profile, role, status, confirm) in enumerate(people):
-            uid = self.meta_id(f"user:{i}")
-            local = f"{first}{last}".lower()
-            local = local + "0" * max(0, 9 - len(local))
-            created = self.start - 2 * YEAR - (6 - i) * 30 * DAY
-            modified = created + (mix(self.config.seed, i, 5) % YEAR)
-            self.user_times.append((created, modified))
-            self.user_rows.append({
-                "id": str(uid), "zuid": str(60_000_000 + uid % 1_000_000), "first_name": first, "last_name": last,
-                "full_name": f"{first} {last}", "email": f"{local}@zylkr.com", "status": status,
-                "confirm": confirm, "role": {"name": role, "id": str(self.meta_id(f"role:{role}"))},
-                "profile": {"name": profile, "id": str(self.meta_id(f"profile:{profile}"))},
-                "time_zone": tz_name, "locale": "en_US", "country_locale": "en_US", "language": "en_US",
-                "Currency": "INR", "type__s": "Regular", "Isonline": i == 0, "phone": None, "mobile": None,
-                "city": None, "state": None, "country": "India", "street": None, "zip": None, "fax": None,
-                "website": None, "alias": None, "dob": None, "signature": None, "status_reason__s": None,
-                "date_format": "MMM d, yyyy", "time_format": "hh:mm a", "decimal_separator": "Period",
-                "number_separator": "Space", "name_format__s": "Salutation,First Name,Last Name",
-                "sort_order_preference__s": "First Name,Last Name", "category": "regular_user",
-                "personal_account": False, "sandboxDeveloper": False, "microsoft": False,
-                "default_tab_group": "0", "offset": self.tz_seconds * 1000,
-            })
-        admin = self.user_rows[0]
-        for i, row in enumerate(self.user_rows):
-            row["Reporting_To"] = None if i == 0 else {"name": admin["full_name"], "id": admin["id"]}
-            row["created_by"] = {"name": admin["full_name"], "id": admin["id"]}
-            row["Modified_By"] = {"name": admin["full_name"], "id": admin["id"], "first_name": admin["first_name"],
-                                  "last_name": admin["last_name"]}
-        self.active_user_idx = [0, 1, 2]
+    @property
+    def user_rows(self) -> list[dict[str, Any]]:
+        """The users (Get Users shape without the datetimes); the first one is the admin."""
+        return self.catalog.user_rows
+
+    @property
+    def user_times(self) -> list[tuple[int, int]]:
+        """(created, modified) epoch seconds of each user."""
+        return self.catalog.user_times
 
     def user_json(self, i: int) -> dict[str, Any]:
         """One user in the Get Users shape."""
@@ -253,7 +201,7 @@ class OrgStore:
         ms_salt = salt(ms.mdef.api_name)
         step = max(1, span // max(n, 1))
         prev: RecordState | None = None
-        users = self.active_user_idx
+        users = self.catalog.active_user_idx
         is_leads = ms.mdef.api_name == "Leads"
         for i in range(n):
             h = mix(cfg.seed, ms_salt, i)
@@ -349,17 +297,6 @@ class OrgStore:
             return {"name": self.user_rows[idx]["full_name"], "id": self.user_rows[idx]["id"]}
         return {"deleted_by": minified(e.deleted_by), "id": str(e.id), "display_name": e.display_name,
                 "type": e.type, "created_by": minified(e.created_by), "deleted_time": self.gen.dt(e.deleted_time)}
-
-    def added_value(self, f: FieldDef, st: RecordState) -> Any:
-        """Value of a field added with ``add_field`` (evaluated once per record, then cached)."""
-        cache = f.cache if f.cache is not None else {}
-        if st.index in cache:
-            return cache[st.index]
-        src = f.source
-        v = src(st.index) if callable(src) else src
-        cache[st.index] = v
-        f.cache = cache
-        return v
 
     # --- mutations ------------------------------------------------------------------------------------------------
     def _pick(self, ms: ModuleState, n: int, ids: Iterable[str | int] | None,
@@ -512,7 +449,7 @@ class OrgStore:
             self.field_times[f"{module}:{api_name}"] = now
             out = []
             for st in ms.by_index:
-                if not st.deleted and self.added_value(f, st) is not None:
+                if not st.deleted and added_value(f, st) is not None:
                     st.modified = now
                     out.append(str(st.id))
             ms.version += 1
@@ -530,10 +467,3 @@ class OrgStore:
             ms.mdef.fields.remove(f)
             ms.version += 1
             return had
-
-
-def bisect_after(keys: list[int], key: int | None, descending: bool) -> int:
-    """Start index for keyset pagination: first position strictly after ``key`` in the walk direction."""
-    if descending:
-        return (len(keys) if key is None else bisect.bisect_left(keys, key)) - 1
-    return 0 if key is None else bisect.bisect_right(keys, key)
