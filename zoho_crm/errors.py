@@ -185,11 +185,11 @@ def body_excerpt(response: Response, limit: int = 120) -> str:
 
 
 def endpoint(response: Response) -> str:
-    """`METHOD /path` of the request behind a response (no query string: nothing secret, nothing long)."""
+    """`METHOD /path` of the request behind a response (no query string: it may carry ids, tokens, page tokens)."""
     request = response.request
-    if request is None or not request.url:
-        return "?"
-    return f"{request.method} {urlsplit(request.url).path}"
+    method = getattr(request, "method", None) or "GET"
+    url = getattr(request, "url", None) or response.url or ""
+    return f"{method} {urlsplit(url).path or '/'}"
 
 
 class ZohoInvalidModuleError(ZohoApiError, ZohoCrmUserError):

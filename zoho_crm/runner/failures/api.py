@@ -10,7 +10,7 @@ from requests import HTTPError, Response, Timeout
 from requests import JSONDecodeError as RequestsJSONDecodeError
 from requests.exceptions import ChunkedEncodingError
 
-from ...errors import ZohoNetworkError
+from ...errors import ZohoNetworkError, endpoint
 from .chain import innermost_message, one_line, redact
 
 EXCERPT_CHARS = 80
@@ -58,7 +58,7 @@ def _network_failure(exc: ZohoNetworkError, links: List[BaseException]) -> str:
 def describe_answer(response: Response) -> str:
     """`GET /crm/v7/Leads answered HTTP 502 with an HTML page, not JSON ("502 Bad Gateway"): …`."""
     status = response.status_code
-    what = f"{_endpoint(response)} answered HTTP {status}"
+    what = f"{endpoint(response)} answered HTTP {status}"
     try:
         payload = response.json()
     except ValueError:
@@ -76,14 +76,6 @@ def describe_answer(response: Response) -> str:
 
 def _advice(status: int) -> str:
     return RUN_AGAIN_LATER if status >= 500 else REPORT_IT
-
-
-def _endpoint(response: Response) -> str:
-    """Method and URL path; the query string is left out (it may carry ids, tokens, page tokens)."""
-    request = response.request
-    method = getattr(request, "method", None) or "GET"
-    url = getattr(request, "url", None) or response.url or ""
-    return f"{method} {urlsplit(url).path or '/'}"
 
 
 def _request_line(exc: BaseException) -> str:
