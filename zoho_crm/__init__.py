@@ -53,6 +53,7 @@ from .settings import (
     DEFAULT_IDS_PER_REQUEST,
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_RETRY_SECONDS,
+    DEFAULT_RECONCILE_EVERY_HOURS,
     DEFAULT_START_DATE,
     USERS,
 )
@@ -93,6 +94,7 @@ def zoho_crm_source(
     credit_budget: Optional[int] = None,
     settings_tables: Optional[Union[List[str], str]] = None,
     settings_refresh_hours: float = DEFAULT_SETTINGS_REFRESH_HOURS,
+    reconcile_every_hours: Union[float, str, None] = DEFAULT_RECONCILE_EVERY_HOURS,
     ledger: Optional[RunLedger] = None,
 ) -> Iterator[Union[RunContext, DltResource]]:
     """Load Zoho CRM modules into `zoho_crm_<module>` tables, incrementally on `Modified_Time`, merged on `id`.
@@ -125,6 +127,10 @@ def zoho_crm_source(
             answer them; tables loaded by default are skipped with a warning.
         settings_refresh_hours: Hours between two refreshes of the settings tables; a run inside the interval
             makes no settings call. 0 refreshes them on every run.
+        reconcile_every_hours: Hours between two reconciliations of a module with Zoho (values that change without
+            `Modified_Time`, deletions no `/deleted` call reports, restored records; `readers/reconcile.py`); 0
+            reconciles on every run, "never" (or a negative number) turns it off. A module's first load counts as
+            one.
         ledger: Collects calls, credits, retries and deletions of the run (`zoho_crm.mirror` reports them); by
             default the source makes its own (`source.context.ledger`).
 
@@ -151,11 +157,12 @@ def zoho_crm_source(
                 dlt.sources.incremental(CURSOR_FIELD, initial_value=start, on_cursor_value_missing="include"),
             )
             continue
-        yield from module_resources(context, module, start, ids_per_request, delete_mode, bulk_threshold)
+        options = (start, ids_per_request, delete_mode, bulk_threshold, reconcile_every_hours)
+        yield from module_resources(context, module, *options)
         for tracker in history.get(module, []):
             if tracker not in wanted:  # not named by the user: skipped if unreadable, like the defaults
                 context.quirks.make_optional(tracker)
-                yield from module_resources(context, tracker, start, ids_per_request, delete_mode, bulk_threshold)
+                yield from module_resources(context, tracker, *options)
     if history_cache is not None:
         yield remember(history_cache)
     reader = SettingsReader(context, [m for m in wanted if m != USERS])

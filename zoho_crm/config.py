@@ -31,10 +31,12 @@ from .settings import (
     DEFAULT_MAX_CONCURRENCY,
     DEFAULT_MAX_RETRY_SECONDS,
     DEFAULT_MODULES,
+    DEFAULT_RECONCILE_EVERY_HOURS,
     DEFAULT_START_DATE,
     DELETE_MODES,
     LOADABLE_TYPES,
     MAX_IDS_PER_REQUEST,
+    RECONCILE_NEVER,
     TABLE_PREFIX,
     USERS,
 )
@@ -71,6 +73,7 @@ class ZohoCrmSourceConfiguration(BaseConfiguration):
     credit_budget: Optional[int] = None
     settings_tables: Optional[Union[List[str], str]] = None
     settings_refresh_hours: float = DEFAULT_SETTINGS_REFRESH_HOURS
+    reconcile_every_hours: Any = DEFAULT_RECONCILE_EVERY_HOURS  # a number, or "never" (a string from the env)
 
     def on_resolved(self) -> None:
         """Check every value (raising `ZohoConfigError` with the fix) and normalise them: URLs resolved from the
@@ -108,6 +111,21 @@ class ZohoCrmSourceConfiguration(BaseConfiguration):
         self.settings_refresh_hours = float(self.settings_refresh_hours)
         if self.settings_refresh_hours < 0:
             raise ZohoConfigError(f"settings_refresh_hours must be 0 or more, got {self.settings_refresh_hours}")
+        self.reconcile_every_hours = parse_reconcile_every(self.reconcile_every_hours)
+
+
+def parse_reconcile_every(value: Any) -> Optional[float]:
+    """Hours between two reconciliations of a module (0: every run), or None for never ("never", "off", a negative
+    number, or None)."""
+    if value is None or str(value).strip().lower() in RECONCILE_NEVER:
+        return None
+    try:
+        hours = float(value)
+    except (TypeError, ValueError):
+        raise ZohoConfigError(
+            f"reconcile_every_hours must be a number of hours (0: every run) or never, got {value!r}"
+        ) from None
+    return None if hours < 0 else hours
 
 
 def resolve_urls(data_center: str, api_base_url: Optional[str], accounts_url: Optional[str]) -> Tuple[str, str]:

@@ -8,7 +8,8 @@ the configuration defaults (`config.ZohoCrmDefaults`) size dlt's extract pool fo
 """
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 
 import dlt
@@ -65,6 +66,24 @@ class OrgGuard:
             state[ORG_STATE_KEY] = self.api_base_url
 
 
+class ListingStarts:
+    """The cursor each module's incremental listing started from in this run (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._starts: Dict[str, datetime] = {}
+
+    def note(self, module: str, since: datetime) -> None:
+        """`module`'s listing lists records modified since `since`."""
+        with self._lock:
+            self._starts[module] = since
+
+    def get(self, module: str) -> Optional[datetime]:
+        """Where `module`'s listing started, once it has."""
+        with self._lock:
+            return self._starts.get(module)
+
+
 @dataclass(frozen=True)
 class RunContext:
     """What the resources of one source share (see the module docstring)."""
@@ -76,6 +95,7 @@ class RunContext:
     quirks: ZohoQuirks
     org: OrgGuard
     max_concurrency: int
+    listing_starts: ListingStarts = field(default_factory=ListingStarts)
 
     @property
     def api_base_url(self) -> str:

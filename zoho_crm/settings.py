@@ -167,3 +167,14 @@ METADATA_RESERVE = 3
 # Python SDK for v7 refuses it on the client side (its enum is the v8 OAS's six values): a restriction of the SDK,
 # not of the API (evidence in zoho_emulator/README.md). The pipeline follows the documentation.
 ALL_USERS = "AllUsers"
+
+# Reconciliation (readers/reconcile.py): what changes in Zoho without moving Modified_Time is compared with the
+# mirror once per `reconcile_every_hours` per module, and repaired.
+DEFAULT_RECONCILE_EVERY_HOURS = 24.0
+RECONCILE_NEVER = ("never", "off", "none", "false", "no")  # reconcile_every_hours values that turn it off
+RECONCILIATIONS_TABLE = "zoho_crm_reconciliations"
+RECONCILED_DELETION = "reconciliation"  # `type` in zoho_crm_deleted_records of deletions only a reconciliation saw
+VOLATILE_TYPES = frozenset({"formula", "rollup_summary"})  # values Zoho recomputes without moving Modified_Time
+NAMED_LOOKUP_TYPES = frozenset({"lookup", "ownerlookup", "userlookup"})  # {id, name}: the name follows a rename
+# formulas that change whenever they are viewed: never equal twice, so not compared
+VIEW_TIME_FUNCTIONS = ("now(", "today(")

@@ -7,6 +7,7 @@ commit to (a listing page reserves the detail calls its ids will need), so a run
 between pages with everything it listed fetched, never in the middle.
 """
 
+import contextlib
 import json
 import re
 import threading
@@ -20,6 +21,7 @@ TCallKey = Tuple[str, str]  # (module or "", kind)
 T = TypeVar("T")
 METRICS_CALLS = "zoho_api_calls"
 METRICS_CREDITS = "zoho_api_credits"
+METRICS_RECONCILIATION = "zoho_reconciliation"
 
 
 def classify_call(method: str, url: str, body: Any = None) -> TCallKey:
@@ -89,6 +91,9 @@ class RunLedger:
         self._reserved = 0
         self._metrics: Dict[str, MutableMapping[str, Any]] = {}  # module -> custom metrics of its dlt resource
         self._bulk_tokens: Dict[str, str] = {}  # Bulk Read page_token -> module (the next job's body names no module)
+        self._purpose = threading.local()  # what the calls of this thread are for (`tagged`)
+        self.credits_by_purpose: Counter[Tuple[str, str]] = Counter()  # (module, purpose) -> credits
+        self.reconciliations: Dict[str, Dict[str, Any]] = {}  # module -> figures of its reconciliation this run
 
     def classify(self, method: str, url: str, body: Any = None) -> TCallKey:
         """`classify_call`, with the module of a Bulk Read job that continues another by `page_token`."""
@@ -107,13 +112,32 @@ class RunLedger:
         with self._lock:
             return self.credits[key]
 
+    @contextlib.contextmanager
+    def tagged(self, purpose: str) -> Iterator[None]:
+        """Count the credits of the calls this thread makes inside the block under `purpose` as well (e.g. what a
+        module's reconciliation spent). Do not yield inside the block: the tag belongs to the thread."""
+        previous = getattr(self._purpose, "name", None)
+        self._purpose.name = purpose
+        try:
+            yield
+        finally:
+            self._purpose.name = previous
+
+    def credits_for(self, module: str, purpose: str) -> int:
+        """Credits spent on `module`'s calls made for `purpose` (see `tagged`)."""
+        with self._lock:
+            return self.credits_by_purpose[(module, purpose)]
+
     def record_call(self, key: TCallKey, charged: bool, credits_remaining: Optional[str] = None) -> None:
         """Count one answered call; `charged` when Zoho bills it (answers below 400)."""
         cost = CREDIT_COSTS.get(key[1], 1) if charged else 0
+        purpose = getattr(self._purpose, "name", None)
         with self._lock:
             self.calls[key] += 1
             if cost:
                 self.credits[key] += cost
+                if purpose:
+                    self.credits_by_purpose[(key[0], purpose)] += cost
                 self._reserved = max(0, self._reserved - cost)  # a reserved call consumes its reservation
             if credits_remaining is not None and credits_remaining.strip().isdigit():
                 self.credits_remaining = int(credits_remaining)
@@ -149,6 +173,14 @@ class RunLedger:
         extract trace: `pipeline.last_trace.last_extract_info`)."""
         with self._lock:
             self._metrics[module] = metrics
+
+    def record_reconciliation(self, module: str, figures: Dict[str, Any]) -> None:
+        """Keep what `module`'s reconciliation found (also in its resource's custom metrics, hence in dlt's trace)."""
+        with self._lock:
+            self.reconciliations[module] = dict(figures)
+            metrics = self._metrics.get(module)
+            if metrics is not None:
+                metrics[METRICS_RECONCILIATION] = dict(figures)
 
     def record_retry(self, reason: str) -> None:
         """Count one retried attempt (429, server error, dropped or truncated answer)."""

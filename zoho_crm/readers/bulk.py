@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import IO, Any, Dict, Iterator, List, Optional
 
+import dlt
 from dlt.common.typing import TDataItem
 
 from ..api.client import ZohoClient
@@ -37,6 +38,14 @@ from ..settings import BULK_API_PATH, BULK_JOB_CREDITS, BULK_POLL_MAX_SECONDS, C
 logger = logging.getLogger(__name__)
 BULK_RECORD = "_zoho_bulk_record"  # a listing row's key carrying the whole record converted from the CSV
 JOURNAL_FILE = "zoho_crm_bulk_jobs.json"
+
+
+def journal_path() -> Optional[str]:
+    """The journal file in the working directory of the pipeline being run (None outside a pipeline: no resume)."""
+    try:
+        return os.path.join(dlt.current.pipeline().working_dir, JOURNAL_FILE)
+    except Exception:  # no active pipeline (the source used on its own)
+        return None
 
 
 class BulkReadFailed(Exception):
@@ -152,17 +161,21 @@ def export(
     since: datetime,
     journal: JobJournal,
     detail_batch: Optional[int] = None,
+    journal_key: Optional[str] = None,
 ) -> Iterator["tuple[BulkJob, tuple[List[str], Iterator[List[str]]]]"]:
     """Run (or resume) the export of `module`: per job page, the job and its CSV rows.
 
-    With `detail_batch`, each page first reserves one credit per `detail_batch` of its records.
+    With `detail_batch`, each page first reserves one credit per `detail_batch` of its records. The jobs are
+    journaled under `journal_key` (default: the module), so exports of one module for different purposes do not
+    take each other's jobs.
     """
+    key = journal_key or module
     query: Dict[str, Any] = {"module": {"api_name": module}, "fields": columns}
     if since > EPOCH:
         # criteria take ISO-8601 without milliseconds; records modified in the cursor's second are included
         value = since.replace(microsecond=0).isoformat()
         query["criteria"] = {"field": {"api_name": CURSOR_FIELD}, "comparator": "greater_equal", "value": value}
-    entry = journal.entry(module, query)
+    entry = journal.entry(key, query)
     page, page_token = 0, None
     while True:
         if page < len(entry.jobs):
@@ -174,7 +187,7 @@ def export(
                 context.ledger.note_bulk_page_token(page_token, module)
             job = create_job(context.client, module, {"page_token": page_token} if page_token else query)
             entry.jobs.append(job)
-            journal.save(module, entry)
+            journal.save(key, entry)
         result = wait_for(context, module, job)
         if detail_batch and not context.ledger.reserve(-(-int(result.get("count") or 0) // detail_batch), module):
             raise BulkReadFailed("the credit budget cannot pay the detail calls of the exported records")

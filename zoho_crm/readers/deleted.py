@@ -22,8 +22,13 @@ from .streams import in_extract_pool, unless_unreadable
 logger = logging.getLogger(__name__)
 USER_OBJECTS = ("deleted_by", "created_by")
 LOG_COLUMNS = {
-    name: {"name": name, "data_type": "text", "nullable": True}
-    for name in ("display_name", "type", *(f"{u}__{k}" for u in USER_OBJECTS for k in ("id", "name")))
+    **{
+        name: {"name": name, "data_type": "text", "nullable": True}
+        for name in ("display_name", "type", *(f"{u}__{k}" for u in USER_OBJECTS for k in ("id", "name")))
+    },
+    # one row per record: the latest deletion, so a /deleted entry beats the reconciliation's of the same run (whose
+    # deleted_time is the last Modified_Time the mirror knew, before any deletion)
+    DELETED_CURSOR: {"name": DELETED_CURSOR, "data_type": "timestamp", "nullable": True, "dedup_sort": "desc"},
 }
 
 

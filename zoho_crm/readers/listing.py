@@ -10,7 +10,6 @@ or a download that keeps failing falls back to the REST listing.
 """
 
 import logging
-import os
 from datetime import datetime
 from typing import Iterator, List, Optional
 
@@ -22,7 +21,7 @@ from ..context import RunContext
 from ..errors import ZohoApiError, ZohoNetworkError
 from ..records.csv_records import csv_plan
 from ..settings import BULK_JOB_CREDITS, COQL_PATH, CREDIT_COSTS, CURSOR_FIELD, METADATA_RESERVE, PROBE_COUNT_AFTER
-from .bulk import JOURNAL_FILE, BulkReadFailed, JobJournal, bulk_batches
+from .bulk import BulkReadFailed, JobJournal, bulk_batches, journal_path
 from .rest import rest_batches
 from .streams import in_extract_pool, unless_unreadable
 
@@ -42,8 +41,9 @@ def modified_record_ids(
     state = dlt.current.resource_state()
     first_load = not state.get(LISTED) and modified.last_value == modified.initial_value
     since = modified.start_value
+    context.listing_starts.note(module, since)  # what the reconciliation of this run leaves to this listing
     if first_load and bulk_threshold > 0:
-        journal = JobJournal(_journal_path())
+        journal = JobJournal(journal_path())
         batches = _probe_then_read(context, module, ids_per_request, since, bulk_threshold, journal)
     else:
         batches = _rest_with_metadata(context, module, ids_per_request, since)
@@ -149,9 +149,3 @@ def _metadata_ready(context: RunContext, module: str, extra: int = 0) -> bool:
     context.ledger.release(extra)
     return True
 
-
-def _journal_path() -> Optional[str]:
-    try:
-        return os.path.join(dlt.current.pipeline().working_dir, JOURNAL_FILE)
-    except Exception:  # no active pipeline (the source used on its own): no resume across runs
-        return None

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 from dlt.common.typing import TDataItem
 
 from ..api.ledger import BudgetedPages
-from ..api.timestamps import ONE_SECOND, if_modified_since, server_second, to_utc
+from ..api.timestamps import EPOCH, ONE_SECOND, if_modified_since, server_second, to_utc
 from ..context import RunContext
 from ..errors import ZohoApiError
 from ..records.shape import shape_records
@@ -44,65 +44,94 @@ def rejected_optional_param(context: RunContext, ex: ZohoApiError) -> bool:
     return True
 
 
+class ListedRows:
+    """The rows of a module's Get Records listing, oldest first (`sort_by=Modified_Time`), as `(server second of
+    the page, Modified_Time as UTC, row)`.
+
+    Each page is paid for before it is requested (`page_credits`: its call and what the caller commits to for its
+    rows); when the run's credit budget cannot pay the next page the listing ends there and `stopped` is set.
+    Page-token chains that Zoho cuts (100,000 records, expired token) are restarted from the last Modified_Time
+    seen (a new `If-Modified-Since` is a new parameter set, hence a fresh chain), without repeating a row.
+
+    Args:
+        context: The run's context.
+        module: The module's API name.
+        fields: The `fields` parameter (at most 50 API names, `id` and `Modified_Time` among them).
+        since: List records modified since then (`If-Modified-Since`, a second early); None for every record.
+        page_credits: Credits each page reserves.
+    """
+
+    def __init__(
+        self, context: RunContext, module: str, fields: str, since: Optional[datetime], page_credits: int = 1
+    ) -> None:
+        self.context, self.module, self.fields, self.since, self.page_credits = (
+            context,
+            module,
+            fields,
+            since,
+            page_credits,
+        )
+        self.stopped = False
+
+    def __iter__(self) -> Iterator[Tuple[Optional[datetime], datetime, TDataItem]]:
+        params = {"fields": self.fields, "per_page": PER_PAGE, "sort_by": CURSOR_FIELD, "sort_order": "asc"}
+        since = self.since or EPOCH
+        last_seen: Optional[datetime] = None
+        ids_at_last_seen: Set[str] = set()
+        resume: Optional[Tuple[datetime, Set[str]]] = None  # set when a cut chain is restarted
+        while True:
+            query = {**params, **module_params(self.context, self.module)}
+            try:
+                listing = self.context.client.paginate(self.module, self.module, query, if_modified_since(since))
+                pages = BudgetedPages(self.context.ledger, self.module, "list", self.page_credits, listing)
+                for page in pages:
+                    page_second = server_second(page.response)
+                    for row in page:
+                        ts = to_utc(row[CURSOR_FIELD])
+                        if resume and (ts < resume[0] or (ts == resume[0] and row["id"] in resume[1])):
+                            continue  # yielded before the chain was restarted
+                        if last_seen is None or ts > last_seen:
+                            last_seen, ids_at_last_seen = ts, set()
+                        if ts == last_seen:
+                            ids_at_last_seen.add(row["id"])
+                        yield page_second, ts, row
+                self.stopped = pages.stopped
+                return
+            except ZohoApiError as ex:
+                if rejected_optional_param(self.context, ex):
+                    continue
+                if ex.code not in RESTART_LISTING_CODES or last_seen is None or last_seen <= since:
+                    raise
+                since, resume = last_seen, (last_seen, set(ids_at_last_seen))
+
+
 def rest_batches(
     context: RunContext, module: str, ids_per_request: int, since: datetime, reserve_details: bool = True
 ) -> Iterator[List[TDataItem]]:
-    """Batches of `{id, Modified_Time}` rows of records modified since `since`, oldest first.
+    """Batches of `{id, Modified_Time}` rows of records modified since `since`, oldest first (`ListedRows`).
 
     `If-Modified-Since` is the cursor minus an overlap (Zoho's boundary inclusivity is undocumented); dlt's
     boundary dedup drops ids already loaded at the cursor. Rows in the second that was still running when the
     listing started (Zoho's `Date` header) are loaded but yielded without their cursor value, so they neither
     move the cursor nor enter the dedup state: a record edited again within that second keeps its
-    Modified_Time, and only this way does the next run fetch it again. Page-token chains that Zoho cuts
-    (100,000 records, expired token) are restarted from the last Modified_Time seen.
+    Modified_Time, and only this way does the next run fetch it again.
 
     Each page first reserves its credits (the list call and, with `reserve_details`, the detail calls of its ids):
     when the run's credit budget cannot pay them the listing ends there, with everything listed so far fetched.
     """
     page_credits = 1 + (-(-PER_PAGE // ids_per_request) if reserve_details else 0)
-    params = {
-        "fields": LIST_FIELDS,
-        "per_page": PER_PAGE,
-        "sort_by": CURSOR_FIELD,
-        "sort_order": "asc",
-    }
     incomplete_from: Optional[datetime] = None
-    last_seen: Optional[datetime] = None
-    ids_at_last_seen: Set[str] = set()
-    resume: Optional[Tuple[datetime, Set[str]]] = None  # set when a cut chain is restarted
     batch: List[TDataItem] = []
-    while True:
-        headers = if_modified_since(since)
-        query = {**params, **module_params(context, module)}
-        try:
-            pages = context.client.paginate(module, module, query, headers)
-            for page in BudgetedPages(context.ledger, module, "list", page_credits, pages):
-                page_second = server_second(page.response)
-                incomplete_from = incomplete_from or page_second
-                for row in page:
-                    ts = to_utc(row[CURSOR_FIELD])
-                    # a Modified_Time past Zoho's own clock is a clock mismatch, not a running second
-                    if incomplete_from and page_second and incomplete_from <= ts <= page_second + ONE_SECOND:
-                        batch.append({"id": row["id"]})  # the second is not over: load it, list it again next run
-                    elif resume and (ts < resume[0] or (ts == resume[0] and row["id"] in resume[1])):
-                        continue  # yielded before the chain was restarted
-                    else:
-                        if last_seen is None or ts > last_seen:
-                            last_seen, ids_at_last_seen = ts, set()
-                        if ts == last_seen:
-                            ids_at_last_seen.add(row["id"])
-                        batch.append({"id": row["id"], CURSOR_FIELD: ts})
-                    if len(batch) >= ids_per_request:
-                        yield batch
-                        batch = []
-            break
-        except ZohoApiError as ex:
-            if rejected_optional_param(context, ex):
-                continue
-            if ex.code not in RESTART_LISTING_CODES or last_seen is None or last_seen <= since:
-                raise
-            # a new If-Modified-Since is a new parameter set, hence a fresh page-token chain
-            since, resume = last_seen, (last_seen, set(ids_at_last_seen))
+    for page_second, ts, row in ListedRows(context, module, LIST_FIELDS, since, page_credits):
+        incomplete_from = incomplete_from or page_second
+        # a Modified_Time past Zoho's own clock is a clock mismatch, not a running second
+        if incomplete_from and page_second and incomplete_from <= ts <= page_second + ONE_SECOND:
+            batch.append({"id": row["id"]})  # the second is not over: load it, list it again next run
+        else:
+            batch.append({"id": row["id"], CURSOR_FIELD: ts})
+        if len(batch) >= ids_per_request:
+            yield batch
+            batch = []
     if batch:
         yield batch
 
@@ -113,10 +142,15 @@ def records_by_ids(batch: List[TDataItem], context: RunContext, module: str) -> 
     records = [row[BULK_RECORD] for row in batch if BULK_RECORD in row]
     ids = [row["id"] for row in batch if BULK_RECORD not in row]
     if ids:
-        detail_only = context.metadata.hints(module).detail_only
-        fetched = fetch_records(context, module, ids)
-        records.extend(with_detail_only_fields(context, module, detail_only, fetched))
+        records.extend(full_records(context, module, ids))
     return shape_records(context.metadata, module, records)
+
+
+def full_records(context: RunContext, module: str, ids: List[str]) -> List[TDataItem]:
+    """The records of `ids` as Zoho has them now, subforms and line items included (ids Zoho no longer has are
+    left out)."""
+    detail_only = context.metadata.hints(module).detail_only
+    return with_detail_only_fields(context, module, detail_only, fetch_records(context, module, ids))
 
 
 def with_detail_only_fields(

@@ -100,6 +100,16 @@ def _factory(
     return {"integer": _integer, "double": _double, "boolean": _boolean}.get(str(json_type), _text)(name)
 
 
+def name_column(metadata: OrgMetadata, field: TFieldMeta) -> Optional[str]:
+    """The dot-notation column that carries the name of what a lookup field points to (`Account_Name.Account_Name`,
+    `Owner.full_name`), or None when it cannot be known."""
+    name, data_type = str(field["api_name"]), field.get("data_type")
+    if data_type in ("ownerlookup", "userlookup"):
+        return f"{name}.{USER_NAME}"
+    display = _display_field(metadata, _lookup_target(field)) if data_type == "lookup" else None
+    return f"{name}.{display}" if display else None
+
+
 def _lookup_target(field: TFieldMeta) -> str:
     return str(((field.get("lookup") or {}).get("module") or {}).get("api_name") or "")
 

@@ -44,6 +44,8 @@ class MirrorResult:
         credits: API credits by module and kind.
         credits_remaining: The org's credits left today, as Zoho last reported them (None when it did not).
         retries: Retried attempts by reason (throttled, server_error, dropped, …).
+        reconciled: What each module's reconciliation found, when it ran (checked, refreshed, added, removed,
+            credits, reader), as `zoho_crm_reconciliations` holds it.
         elapsed: Seconds the run took, lock to load.
     """
 
@@ -54,6 +56,7 @@ class MirrorResult:
     credits: TFigures = field(default_factory=dict)
     credits_remaining: Optional[int] = None
     retries: Dict[str, int] = field(default_factory=dict)
+    reconciled: Dict[str, Dict[str, Any]] = field(default_factory=dict)
     elapsed: float = 0.0
 
     @property
@@ -176,6 +179,7 @@ def _result(pipeline: dlt.Pipeline, info: LoadInfo, ledger: RunLedger, elapsed: 
         credits=_nested(ledger.credits),
         credits_remaining=ledger.credits_remaining,
         retries=dict(ledger.retries),
+        reconciled=dict(sorted(ledger.reconciliations.items())),
         elapsed=elapsed,
     )
 

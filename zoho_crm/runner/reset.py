@@ -18,5 +18,5 @@ def reset_modules(pipeline: dlt.Pipeline, modules: List[str]) -> None:
     """
     if not pipeline.default_schema_name:  # never ran: nothing to reset
         return
-    patterns = [f"re:^{table_name(m)}(_ids|_deletions|_tombstones)?$" for m in modules]
+    patterns = [f"re:^{table_name(m)}(_ids|_deletions|_tombstones|_reconcile)?$" for m in modules]
     pipeline_drop(pipeline, resources=patterns)()

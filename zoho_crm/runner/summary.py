@@ -22,6 +22,11 @@ def summary_lines(pipeline: dlt.Pipeline, result: MirrorResult) -> List[str]:
     by_module = sorted(((m or "org", n) for m, n in result.credits_by_module().items() if n), key=lambda x: -x[1])
     if by_module:
         lines.append(f"  by module: {', '.join(f'{m} {n}' for m, n in by_module)}")
+    for module, found in result.reconciled.items():
+        lines.append(
+            f"Reconciled {module}: {found['checked']} checked, {found['refreshed']} refreshed, {found['added']} added, "
+            f"{found['removed']} removed ({found['credits']} credits, {found['reader']})"
+        )
     if result.retries:
         lines.append(f"Retried: {_listed(result.retries)}")
     lines.append(f"Elapsed: {result.elapsed:.1f} s")
