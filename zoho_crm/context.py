@@ -96,6 +96,7 @@ class RunContext:
     org: OrgGuard
     max_concurrency: int
     listing_starts: ListingStarts = field(default_factory=ListingStarts)
+    destination_lock: threading.Lock = field(default_factory=threading.Lock)  # one reader of the destination at a time
 
     @property
     def api_base_url(self) -> str:

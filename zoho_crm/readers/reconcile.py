@@ -229,7 +229,8 @@ class _Job:
         if not metadata.has_fields(self.module) and not ledger.reserve(METADATA_RESERVE, self.module):
             return None
         naming = dlt.current.source_schema().naming
-        mirror_rows = mirror_read.row_count(self.pipeline, self.table)
+        with self.context.destination_lock:
+            mirror_rows = mirror_read.row_count(self.pipeline, self.table)
         findings = Findings(reader="bulk" if 0 < self.bulk_threshold < mirror_rows else "rest")
         # the CSV's name columns may need the lookup targets' metadata: only asked for when Bulk Read reads
         csv_name = (lambda f: name_column(metadata, f)) if findings.reader == "bulk" else (lambda f: None)
@@ -246,21 +247,20 @@ class _Job:
         chunks = _chunked(compared)
         findings.checked = len(live)
         cursor = int(self.cursor.timestamp()) if self.cursor else None
-        known_deleted = mirror_read.deleted_ids(self.pipeline, self.module)
         columns = ["id", naming.normalize_identifier(CURSOR_FIELD), *(c.column for c in compared)]
-        for batch in mirror_read.table_batches(self.pipeline, self.table, columns):
-            for row in batch:
-                rid, modified = str(row["id"]), row.get(columns[1])
-                zoho = live.pop(int(rid), None)
-                if zoho is None:
-                    if rid not in known_deleted:
-                        findings.missing[rid] = modified
-                    continue
-                if cursor is not None and zoho[0] > cursor:
-                    continue  # modified since the listing's cursor: the incremental part fetches it
-                mirror = (_epoch(modified), _fingerprint(chunks, row, "column"))
-                if mirror != zoho:
-                    findings.refresh.append(rid)
+        with self.context.destination_lock:  # dlt's pool threads share one set of config contexts: one at a time
+            known_deleted = mirror_read.deleted_ids(self.pipeline, self.module)
+            for batch in mirror_read.table_batches(self.pipeline, self.table, columns):
+                for row in batch:
+                    rid, modified = str(row["id"]), row.get(columns[1])
+                    zoho = live.pop(int(rid), None)
+                    if zoho is None:
+                        if rid not in known_deleted:
+                            findings.missing[rid] = modified
+                    elif cursor is not None and zoho[0] > cursor:
+                        continue  # modified since the listing's cursor: the incremental part fetches it
+                    elif (_epoch(modified), _fingerprint(chunks, row, "column")) != zoho:
+                        findings.refresh.append(rid)
         findings.add = [str(rid) for rid, (modified, _) in live.items() if cursor is None or modified <= cursor]
         calls = math.ceil(len(findings.missing) / self.ids_per_request)
         calls += math.ceil((len(findings.refresh) + len(findings.add)) / self.ids_per_request)
