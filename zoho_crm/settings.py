@@ -176,5 +176,3 @@ RECONCILIATIONS_TABLE = "zoho_crm_reconciliations"
 RECONCILED_DELETION = "reconciliation"  # `type` in zoho_crm_deleted_records of deletions only a reconciliation saw
 VOLATILE_TYPES = frozenset({"formula", "rollup_summary"})  # values Zoho recomputes without moving Modified_Time
 NAMED_LOOKUP_TYPES = frozenset({"lookup", "ownerlookup", "userlookup"})  # {id, name}: the name follows a rename
-# formulas that change whenever they are viewed: never equal twice, so not compared
-VIEW_TIME_FUNCTIONS = ("now(", "today(")

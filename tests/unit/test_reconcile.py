@@ -52,11 +52,12 @@ def test_compared_values_come_from_field_metadata_never_from_names() -> None:
     compared = compared_values(fields, NamingConvention(), lambda f: f"{f['api_name']}.name")
     assert [(c.api_name, c.kind, c.column) for c in compared] == [
         ("Score", "number", "score"),
+        ("Age_Days", "number", "age_days"),  # Now()-based: Zoho shows its value as of the listing
         ("Total", "number", "total"),
         ("Account_Name", "name", "account_name__name"),
         ("Owner", "name", "owner__name"),
     ]
-    assert compared[2].csv_column == "Account_Name.name"
+    assert compared[3].csv_column == "Account_Name.name"
 
 
 @pytest.mark.parametrize(

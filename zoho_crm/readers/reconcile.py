@@ -50,7 +50,6 @@ from ..settings import (
     NAMED_LOOKUP_TYPES,
     PER_PAGE,
     RECONCILED_DELETION,
-    VIEW_TIME_FUNCTIONS,
     VOLATILE_TYPES,
 )
 from .bulk import BulkReadFailed, JobJournal, export, journal_path
@@ -145,8 +144,6 @@ def compared_values(
             continue
         if data_type in VOLATILE_TYPES:
             details = (f.get("formula") if data_type == "formula" else f.get("rollup_summary")) or {}
-            if any(word in str(details.get("expression") or "").lower() for word in VIEW_TIME_FUNCTIONS):
-                continue  # recomputed on every view: never equal twice
             kind = _kind(str(details.get("return_type") or "text"))
             compared.append(Compared(name, kind, naming.normalize_identifier(name), name))
         elif data_type in NAMED_LOOKUP_TYPES:
