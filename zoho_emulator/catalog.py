@@ -49,12 +49,15 @@ class Catalog:
         self.lock = lock if lock is not None else threading.RLock()
         self.tz_seconds, self.tz_suffix, self.tz_delta = tz_parts(tz_offset)
         self._meta_next = ID_BASE + 2_000
+        self._late_next = ID_BASE + 1_001
         self._ids: dict[str, int] = {}
         self.user_rows: list[dict[str, Any]] = []
         self.user_times: list[tuple[int, int]] = []
         """(created, modified) epoch seconds of each user."""
         self.active_user_idx: list[int] = []
         """Indexes of the users records are assigned to (owners, creators)."""
+        self.users_version = 0
+        """Bumped whenever a user's row changes (a rename): caches of rendered rows key on it."""
 
     # --- ids -------------------------------------------------------------------------------------------------------
     def meta_id(self, key: str) -> int:
@@ -64,6 +67,18 @@ class Catalog:
             if v is None:
                 v = self._ids[key] = self._meta_next
                 self._meta_next += 3
+            return v
+
+    def late_meta_id(self, key: str) -> int:
+        """Metadata id of something the org gained later (a field added to the schema): taken from a range of its
+        own below the other ids, so that no id allocated in call order (``meta_id``) moves."""
+        with self.lock:
+            v = self._ids.get(key)
+            if v is None:
+                if self._late_next >= ID_BASE + 2_000:
+                    raise RuntimeError("late metadata id range exhausted")
+                v = self._ids[key] = self._late_next
+                self._late_next += 3
             return v
 
     def layout_id(self, module: str) -> int:
@@ -111,3 +126,18 @@ class Catalog:
             row["Modified_By"] = {"name": admin["full_name"], "id": admin["id"], "first_name": admin["first_name"],
                                   "last_name": admin["last_name"]}
         self.active_user_idx[:] = [0, 1, 2]
+
+    def rename_user(self, i: int, first: str, last: str, when: int) -> None:
+        """Rename user ``i`` (its Modified_Time = ``when``); the copies of its name in other users' rows follow."""
+        with self.lock:
+            row = self.user_rows[i]
+            row.update(first_name=first, last_name=last, full_name=f"{first} {last}")
+            self.user_times[i] = (self.user_times[i][0], when)
+            for other in self.user_rows:
+                for key in ("Reporting_To", "created_by", "Modified_By"):
+                    ref = other.get(key)
+                    if isinstance(ref, dict) and ref.get("id") == row["id"]:
+                        ref["name"] = row["full_name"]
+                        if "first_name" in ref:
+                            ref.update(first_name=first, last_name=last)
+            self.users_version += 1

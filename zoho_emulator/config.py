@@ -169,6 +169,17 @@ class EmulatorConfig:
     """Cap on records reachable with page on /deleted (None; 2000 variant → DISCRETE_PAGINATION_LIMIT_EXCEEDED)."""
     restore_bumps_modified_time: bool = True
     """Restoring from the recycle bin sets a new Modified_Time (UNCONFIRMED)."""
+    recycle_retention_days: int = 60
+    """Days a recycle-bin deletion stays in the recycle bin and in /deleted (documented 60): older entries leave
+    /deleted and can no longer be restored."""
+    permanent_retention_days: int = 120
+    """Days a permanent deletion stays listed in /deleted (documented 120)."""
+    rename_bumps_lookup_modified_time: bool = False
+    """Renaming a record (``emu.rename``) also sets a new Modified_Time on every record that looks it up and so
+    renders its new name (UNCONFIRMED: Zoho documents nothing; default: their Modified_Time does not move)."""
+    rollup_bumps_parent_modified_time: bool = False
+    """A child change that recomputes a rollup summary field (Accounts.Total_Deal_Amount) also sets a new
+    Modified_Time on the parent (UNCONFIRMED: undocumented; default: the parent's Modified_Time does not move)."""
     hide_unapproved: bool = True
     """``approved`` defaults to true and hides records not yet approved (v2.1 doc)."""
     rich_text_list_limit: int = 500

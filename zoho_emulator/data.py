@@ -5,8 +5,12 @@ The store keeps only a compact ``RecordState`` per record; every field value is 
 mutation bumps that field's version.
 
 ``DataGen`` reads the org-wide lookups from a ``Catalog`` (users, metadata ids, time zone), the records of other
-modules (lookups, line items) from the store's ``ModuleState`` mapping, and history rows from the field trackers
-mapping: it never sees the store itself.
+modules (lookups, line items) from the store's ``ModuleState`` mapping, history rows from the field trackers
+mapping and rollup summary values from the rollups mapping: it never sees the store itself.
+
+Lookup names (``{name, id}``, line items' products, ``Parent_Id``) are rendered from the looked-up record's current
+display value, so a renamed record's new name shows wherever it is looked up, without a change to the records that
+look it up (their Modified_Time stays, unless the store's rename moves it).
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class RecordState:
         "created",
         "creator",
         "deleted",
+        "formula_at",
         "id",
         "index",
         "li_version",
@@ -68,10 +73,18 @@ class RecordState:
         self.modifier: int | None = None
         self.li_version = 0
         self.creator = creator
+        self.formula_at: tuple[int, int] | None = None
+        """(Modified_Time it was set against, evaluation time) of the last ``recalculate_formulas``."""
 
     def version(self, name: str) -> int:
         """Version of one field's value (bumped by touch)."""
         return self.overrides.get(name, 0) if self.overrides else 0
+
+    def formula_time(self) -> int:
+        """When the record's Now()-based formulas were last evaluated: at its last edit (Modified_Time), or at the
+        last recalculation if none came after it (an edit recomputes them at the edit's time)."""
+        at = self.formula_at
+        return at[1] if at is not None and at[0] == self.modified else self.modified
 
 
 @dataclass
@@ -108,6 +121,13 @@ class TrackedRows(Protocol):
 
     def parent_ref(self, row: RecordState) -> dict[str, Any] | None:
         """The lookup to the row's parent record."""
+
+
+class RollupValues(Protocol):
+    """What ``DataGen`` reads from a rollup summary field's aggregates (``rollups.Rollup``)."""
+
+    def value(self, parent: RecordState) -> Any:
+        """The field's value on a parent record."""
 
 
 def added_value(f: FieldDef, st: RecordState) -> Any:
@@ -158,14 +178,16 @@ class DataGen:
         catalog: users, metadata ids (layout, tag, territory) and time zone.
         modules: module API name → its records (read for lookups and line items; filled by the store later).
         trackers: tracker module API name → its field tracker (read for history rows; filled by the store later).
+        rollups: ``"Module.Field"`` → the aggregates of a rollup summary field (filled by the store later).
     """
 
     def __init__(self, seed: int, catalog: Catalog, modules: Mapping[str, ModuleState],
-                 trackers: Mapping[str, TrackedRows]) -> None:
+                 trackers: Mapping[str, TrackedRows], rollups: Mapping[str, RollupValues] | None = None) -> None:
         self.seed = seed
         self.catalog = catalog
         self.modules = modules
         self.trackers = trackers
+        self.rollups: Mapping[str, RollupValues] = rollups if rollups is not None else {}
         self._fsalt: dict[str, int] = {}
 
     # --- helpers -------------------------------------------------------------------------------------------------
@@ -267,6 +289,8 @@ class DataGen:
                 base = f"{PRODUCTS[h % len(PRODUCTS)]} {COMPANY_A[(h >> 8) % len(COMPANY_A)]}"
             if g == "vehicle_name":
                 base = f"Fleet car {st.index + 1}"
+                if st.version(f.api_name):  # renamed: the initial name does not depend on the hash
+                    base = f"{base} {COMPANY_A[h % len(COMPANY_A)]}"
             return f"{base}{suffix} {st.index + 1}" if g != "vehicle_name" else base
         if g == "job_title":
             return TITLES[h % len(TITLES)]
@@ -406,6 +430,10 @@ class DataGen:
             return round(rev / emp, 2)
         if g == "formula_text":
             return f"{self.dep(mdef, st, 'Country')} / {self.dep(mdef, st, 'Rating')}"
+        if g == "formula_age":  # Datecomp(Now(), Created_Time)/1440, Now() = when the formula was last evaluated
+            return round((st.formula_time() - st.created) / 86400, 2)
+        if g == "rollup":
+            return self.rollups[f"{mdef.api_name}.{f.api_name}"].value(st)
         if g in ("sub_total", "inv_tax", "grand_total", "inv_discount", "adjustment"):
             return self.totals(mdef, st)[g]
         if g == "line_items":

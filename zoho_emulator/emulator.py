@@ -210,6 +210,34 @@ class ZohoEmulator:
         """Touch n records that then share exactly one Modified_Time; returns their ids."""
         return self.store.mass_update(module, n, at)
 
+    # --- drift: changes Zoho does not timestamp on the records that show them ----------------------------------------
+    def recalculate_formulas(self, module: str, n: int = 1, ids: Iterable[str | int] | None = None) -> list[str]:
+        """Re-evaluate the Now()-based formula fields of n records (or ``ids``): new values (Leads.Lead_Age_Days,
+        Deals.Deal_Age_Days), Modified_Time unchanged; returns the ids."""
+        return self.store.recalculate_formulas(module, n, ids)
+
+    def recalculate_rollups(self, module: str, n: int = 1, ids: Iterable[str | int] | None = None) -> list[str]:
+        """Change the rollup summary value of n parents (or ``ids``) through one child each (Accounts: one of its
+        Deals gets a new Amount, an ordinary edit of the deal); the parent's Modified_Time moves only with
+        ``rollup_bumps_parent_modified_time``. Returns the ids of the parents whose value changed."""
+        return self.store.recalculate_rollups(module, n, ids)
+
+    def rename(self, module: str, n: int = 1, ids: Iterable[str | int] | None = None) -> list[str]:
+        """Rename n records (or ``ids``) (their display field: an edit, Modified_Time moves); the records that look
+        them up render the new name without a new Modified_Time unless ``rename_bumps_lookup_modified_time``.
+        Returns the renamed ids."""
+        return self.store.rename(module, n, ids)
+
+    def rename_user(self, index_or_id: int | str) -> str:
+        """Rename a user (index into ``emu.users()`` or user id): the user's Modified_Time moves, records render the
+        new name in Owner/Created_By/Modified_By/… with their Modified_Time unchanged. Returns the user id."""
+        return self.store.rename_user(index_or_id)
+
+    def empty_recycle_bin(self, module: str, ids: Iterable[str | int] | None = None) -> list[str]:
+        """Purge the module's recycle bin (or only ``ids``): the entries leave /deleted at once, nothing replaces
+        them and the records can no longer be restored. Returns the purged ids."""
+        return self.store.empty_recycle_bin(module, ids)
+
 
 class _Server(ThreadingHTTPServer):
     """The HTTP server; a client that hangs up (a killed pipeline) is normal here, not an error to print."""

@@ -140,6 +140,12 @@ class FieldTracker:
         ms.deleted = keep
         ms.version += 1
 
+    def purged(self, parent_ids: set[int]) -> None:
+        """The parents' recycle-bin entries were purged (recycle bin emptied): so are their rows' entries."""
+        ms = self.state
+        ids = {row.id for pid in parent_ids for row in self.rows.get(pid, [])}
+        ms.deleted = [e for e in ms.deleted if not (e.id in ids and e.type == "recycle")]
+
     def _append(self, parent: RecordState, stage: Any, when: int, user: int, initial: bool = False) -> None:
         ms = self.state
         rows = self.rows.setdefault(parent.id, [])

@@ -15,7 +15,7 @@ UI_TYPES = {"text": 1, "textarea": 3, "email": 25, "phone": 33, "website": 21, "
             "multiselectpicklist": 100, "integer": 32, "bigint": 34, "double": 38, "currency": 36, "percent": 35,
             "date": 24, "datetime": 333, "boolean": 301, "lookup": 133, "ownerlookup": 8, "userlookup": 209,
             "autonumber": 80, "formula": 52, "subform": 500, "multiselectlookup": 501, "layout": 1, "profileimage": 502,
-            "linetax": 503, "pricing_details": 504}
+            "linetax": 503, "pricing_details": 504, "rollup_summary": 52}
 MODULE_DETAIL_KEYS = ("fields", "layouts", "related_lists", "custom_view", "lookup_field_properties",
                       "default_mapping_fields", "layout_associations", "search_layout_fields", "display_field",
                       "per_page", "kanban_view", "filter_status", "zia_view", "$on_demand_properties",
@@ -88,12 +88,13 @@ def field_meta(store: OrgStore, mdef: ModuleDef, f: FieldDef, seq: int) -> dict[
         "custom_field": f.custom_field, "lookup": lookup,
         "convert_mapping": ({"Contacts": None, "Deals": None, "Accounts": None} if mdef.api_name == "Leads"
                             else None),
-        "rollup_summary": {}, "length": f.length or DEFAULT_LENGTH.get(dt, 255),
+        "rollup_summary": rollup_summary(store, mdef, f) if dt == "rollup_summary" else {},
+        "length": f.length or DEFAULT_LENGTH.get(dt, 255),
         "column_name": (f"CUSTOMFIELD{seq}" if f.custom_field else f.api_name.upper()),
         "display_field": f.api_name == mdef.display_field, "pick_list_values_sorted_lexically": False,
         "sortable": dt not in ("subform", "multiselectlookup", "textarea"), "global_picklist": None,
         "history_tracking": history_tracking(store, f), "data_type": dt,
-        "formula": ({"return_type": f.return_type, "expression": "Annual_Revenue/No_of_Employees"}
+        "formula": ({"return_type": f.return_type, "expression": f.expression or "Annual_Revenue/No_of_Employees"}
                     if dt == "formula" else {}),
         "decimal_place": decimal, "mass_update": not f.read_only,
         "multiselectlookup": msl, "multiuserlookup": None,
@@ -111,6 +112,23 @@ def field_meta(store: OrgStore, mdef: ModuleDef, f: FieldDef, seq: int) -> dict[
                                  "id": str(store.layout_id(mdef.api_name))}],
         "sharing_properties": None,
     }
+
+
+def rollup_summary(store: OrgStore, mdef: ModuleDef, f: FieldDef) -> dict[str, Any]:
+    """``rollup_summary`` of a rollup summary field, in the shape of the v8 OAS ``Rollup_Summary`` schema (and the v7
+    SDK's RollupSummary): return type, expression (function over the child field, criteria null = every child),
+    the child module and the parent's related list listing the children. ``rollup_based_on`` "related_list": GUESS
+    (no documented sample)."""
+    spec = f.rollup
+    if spec is None:
+        return {}
+    return {"return_type": f.return_type,
+            "expression": {"function_parameters": [{"api_name": spec.field}], "criteria": None,
+                           "function": spec.function},
+            "based_on_module": minified_module(store, spec.module),
+            "related_list": {"api_name": spec.related_list,
+                             "id": str(store.meta_id(f"related_list:{mdef.api_name}:{spec.related_list}"))},
+            "rollup_based_on": "related_list"}
 
 
 def pick_value(store: OrgStore, mdef: ModuleDef, f: FieldDef, value: str, seq: int) -> dict[str, Any]:

@@ -7,7 +7,7 @@ data type a connector meets appears somewhere. ``gen`` names the value generator
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .org_settings import PIPELINES, STAGES
 
@@ -30,6 +30,20 @@ DEFAULT_LENGTH = {"text": 255, "textarea": 32000, "email": 100, "phone": 30, "we
                   "percent": 5, "autonumber": 255, "datetime": 120, "date": 20, "boolean": 5}
 DETAIL_ONLY_TYPES = frozenset({"subform", "multiselectlookup"})
 """Values returned only when a specific record is fetched (v7 Get Records doc)."""
+TIME_FORMULA_GENS = frozenset({"formula_age"})
+"""Generators of formula fields whose expression calls Now(): their value depends on when they were last evaluated
+(at the record's last edit, or at its last ``recalculate_formulas``)."""
+
+
+class RollupSpec(NamedTuple):
+    """What a rollup summary field aggregates: ``function`` of ``field`` over the records of ``module`` whose lookup
+    ``lookup_field`` points at the parent (the parent's related list ``related_list``)."""
+
+    module: str
+    lookup_field: str
+    field: str
+    function: str = "SUM"
+    related_list: str = ""
 
 
 @dataclass
@@ -59,13 +73,20 @@ class FieldDef:
     """Org feature the field exists with ("multi_currency", "territories"); absent when the feature is off."""
     tracked_by: str | None = None
     """Field-tracker module keeping this picklist's history (Deals.Stage → DealHistory)."""
+    expression: str | None = None
+    """Formula expression shown in the field metadata (``formula.expression``)."""
+    rollup: RollupSpec | None = None
+    """What a ``rollup_summary`` field aggregates."""
+    late_id: bool = False
+    """The field's metadata id is allocated after every id the org had before the field existed, so adding it to the
+    schema shifted no existing id (field, user, role, profile, tag, … ids stay the same for a seed)."""
 
     @property
     def json_type(self) -> str:
-        """Zoho json_type of the field (formula fields follow their return type)."""
+        """Zoho json_type of the field (formula and rollup summary fields follow their return type)."""
         if self.api_name == "Tag":
             return "jsonarray"
-        if self.data_type == "formula":
+        if self.data_type in ("formula", "rollup_summary"):
             return FORMULA_JSON.get(self.return_type or "text", "string")
         return JSON_TYPES.get(self.data_type, "string")
 
@@ -211,13 +232,16 @@ def _leads() -> list[FieldDef]:
         F("Next_Follow_Up", "date", "future_date", custom_field=True),
         F("Lead_Code", "autonumber", "autonumber", prefix="LD-", custom_field=True, read_only=True),
         F("Score_Ratio", "formula", "formula_double", return_type="double", custom_field=True, read_only=True,
-          decimal_place=2),
-        F("Region_Label", "formula", "formula_text", return_type="text", custom_field=True, read_only=True),
+          decimal_place=2, expression="Annual_Revenue/No_of_Employees"),
+        F("Region_Label", "formula", "formula_text", return_type="text", custom_field=True, read_only=True,
+          expression="Concat(${Leads.Country},' / ',${Leads.Rating})"),
         F("External_Ref", "bigint", "bigint", custom_field=True),
         F("Discount_Rate", "percent", "percent", custom_field=True),
         F("Is_Partner", "boolean", "bool", custom_field=True),
         F("Weighting", "double", "double", custom_field=True, decimal_place=2),
         F("Campaign_Notes", "textarea", "sentence", textarea="small", custom_field=True),
+        F("Lead_Age_Days", "formula", "formula_age", return_type="double", custom_field=True, read_only=True,
+          decimal_place=2, expression="Datecomp(Now(),${Leads.Created Time})/1440", late_id=True),
     ]
 
 
@@ -255,6 +279,9 @@ def _accounts() -> list[FieldDef]:
         F("Description", "textarea", "unicode", textarea="large"),
         F("Subform_1", "subform", "subform", subform="Subform_1", custom_field=True, label="Skills"),
         F("Record_Image", "profileimage", "image"), territories(), *currency_fields(), *system_fields(),
+        F("Total_Deal_Amount", "rollup_summary", "rollup", return_type="currency", custom_field=True, read_only=True,
+          decimal_place=2, length=16, rollup=RollupSpec("Deals", "Account_Name", "Amount", "SUM", "Deals"),
+          late_id=True),
     ]
 
 
@@ -276,6 +303,8 @@ def _deals() -> list[FieldDef]:
         F("Associated_Contacts", "multiselectlookup", "msl", lookup="Contacts", linking="Contacts_X_Deals",
           custom_field=True),
         territories("Territory"), *currency_fields(), *system_fields(),
+        F("Deal_Age_Days", "formula", "formula_age", return_type="double", custom_field=True, read_only=True,
+          decimal_place=2, expression="Datecomp(Now(),${Deals.Created Time})/1440", late_id=True),
     ]
 
 

@@ -11,20 +11,22 @@ from typing import Any
 
 from .catalog import Catalog
 from .config import EmulatorConfig
-from .data import DataGen, DeletedEntry, ModuleState, RecordState, added_value
+from .data import FIRST, LAST, DataGen, DeletedEntry, ModuleState, RecordState, added_value
 from .hashing import mix, salt
 from .history import FieldTracker
 from .http_types import parse_iso
 from .org_settings import CURRENCIES, FORECAST_CATEGORIES, PIPELINES, STAGES, TAG_NAMES, TERRITORIES
 from .pagination import sort_key
-from .schema import ID_BASE, FieldDef, ModuleDef, standard_modules
+from .rollups import Rollup
+from .schema import ID_BASE, TIME_FORMULA_GENS, FieldDef, ModuleDef, standard_modules
 
 YEAR = 365 * 86400
 DAY = 86400
 DERIVED_GENS = ("null", "added", "owner", "stage_probability")
 """Value generators ``touch`` never picks at random (constant, user-given, or derived from another field)."""
-RECYCLE_RETENTION = 60 * DAY
-PERMANENT_RETENTION = 120 * DAY
+FORMULA_MIN_STEP = 3600
+"""``recalculate_formulas`` evaluates Now() at least this long after the previous evaluation, so the value always
+changes (Deal_Age_Days/Lead_Age_Days have a resolution of 0.01 day = 864 s) even when the clock stands still."""
 
 
 class Clock:
@@ -98,7 +100,8 @@ class OrgStore:
         self._rng = random.Random(mix(config.seed, 4242))
         self.modules: dict[str, ModuleState] = {}
         self.trackers: dict[str, FieldTracker] = {}
-        self.gen = DataGen(config.seed, self.catalog, self.modules, self.trackers)
+        self.rollups: dict[str, Rollup] = {}
+        self.gen = DataGen(config.seed, self.catalog, self.modules, self.trackers, self.rollups)
         self.mdefs = {m.api_name: m for m in standard_modules()}
         features = {"multi_currency": config.multi_currency, "territories": config.territories_enabled}
         for m in self.mdefs.values():
@@ -108,7 +111,8 @@ class OrgStore:
             self.meta_id(f"module:{m.api_name}")
             self.layout_id(m.api_name)
             for f in m.fields:
-                self.meta_id(f"field:{m.api_name}:{f.api_name}")
+                if not f.late_id:
+                    self.meta_id(f"field:{m.api_name}:{f.api_name}")
         self.field_times: dict[str, int] = {}
         self.catalog.build_users()
         for m in self.mdefs.values():
@@ -123,7 +127,13 @@ class OrgStore:
                                                          self.gen, self.next_record_id)
         for tracker in self.trackers.values():
             tracker.build()
+        for m in self.mdefs.values():
+            for f in m.fields:
+                if f.rollup is not None:
+                    rollup = Rollup(self.modules[m.api_name], self.modules[f.rollup.module], f, self.gen, self.lock)
+                    self.rollups[rollup.key] = rollup
         self._settings_ids()
+        self._late_ids()  # in a range of their own: the ids above (and any allocated later) do not move
 
     # --- ids (the catalog's; kept here for the endpoint modules, which read the org through the store) ------------
     def meta_id(self, key: str) -> int:
@@ -159,6 +169,15 @@ class OrgStore:
             self.meta_id(f"forecast:{name}")
         for name in STAGES:
             self.meta_id(f"stage:{name}")
+
+    def _late_ids(self) -> None:
+        """Ids of the fields added to the schema later (``FieldDef.late_id``), after every earlier id."""
+        for m in self.mdefs.values():
+            for f in m.fields:
+                if f.late_id:
+                    self.catalog.late_meta_id(f"field:{m.api_name}:{f.api_name}")
+                if f.rollup is not None:
+                    self.catalog.late_meta_id(f"related_list:{m.api_name}:{f.rollup.related_list}")
 
     def trackers_of(self, module: str) -> list[FieldTracker]:
         """Field trackers whose parent is ``module``."""
@@ -251,7 +270,8 @@ class OrgStore:
         """Live items of a module sorted ascending by (sort_by, id), cached per mutation version."""
         ms = self.modules[module]
         mdef = ms.mdef
-        version = ms.version if mdef.kind in ("data", "tracker") else self.modules[mdef.parent or ""].version
+        # rows embed other records' names (products, contacts, users): any change of the org invalidates them
+        version = ms.version if mdef.kind in ("data", "tracker") else self.rows_version()
         with self.lock:
             hit = ms.cache.get(sort_by)
             if hit is not None and hit[0] == version:
@@ -262,6 +282,10 @@ class OrgStore:
             vals = [p[1] for p in pairs]
             ms.cache[sort_by] = (version, keys, vals)
             return keys, vals
+
+    def rows_version(self) -> int:
+        """A number that grows with every mutation of the org (record or user): the version of row listings."""
+        return sum(m.version for m in self.modules.values()) + self.catalog.users_version
 
     def row_items(self, mdef: ModuleDef) -> list[RowItem]:
         """Rows of a subform / linking module, gathered from the live parents."""
@@ -280,12 +304,17 @@ class OrgStore:
             out.extend(RowItem(r, st.created, st.modified) for r in rows)
         return out
 
+    def retained(self, e: DeletedEntry, now: int) -> bool:
+        """The entry is inside its retention window (recycle bin: ``recycle_retention_days``, documented 60; permanent:
+        ``permanent_retention_days``, documented 120)."""
+        days = self.config.recycle_retention_days if e.type == "recycle" else self.config.permanent_retention_days
+        return now - e.deleted_time <= days * DAY
+
     def visible_deleted(self, module: str) -> list[DeletedEntry]:
-        """Deleted entries inside Zoho's retention (recycle 60 days, permanent 120 days), newest first."""
+        """Deleted entries inside Zoho's retention windows, newest first."""
         now = self.now()
         with self.lock:
-            out = [e for e in self.modules[module].deleted
-                   if now - e.deleted_time <= (RECYCLE_RETENTION if e.type == "recycle" else PERMANENT_RETENTION)]
+            out = [e for e in self.modules[module].deleted if self.retained(e, now)]
         out.sort(key=lambda e: (e.deleted_time, e.id), reverse=True)
         return out
 
@@ -320,6 +349,33 @@ class OrgStore:
             raise KeyError(f"{module} is not a data module of the emulator")
         return ms
 
+    # --- rollups: every mutation of a child module goes through these two ------------------------------------------
+    def _rollups_on(self, child: str) -> list[Rollup]:
+        return [r for r in self.rollups.values() if r.child.mdef.api_name == child]
+
+    def _children_will_change(self, module: str) -> None:
+        """Before a mutation of ``module``: the rollups over it are exact (so that ``_children_changed`` can diff)."""
+        for rollup in self._rollups_on(module):
+            rollup.sync()
+
+    def _children_changed(self, module: str, states: Iterable[RecordState], when: int) -> set[int]:
+        """After a mutation of ``module`` (its version already bumped): recompute the rollups over the changed
+        records; the parents whose value changed get Modified_Time = ``when`` if
+        ``rollup_bumps_parent_modified_time``. Returns the ids of those parents."""
+        states = list(states)
+        changed: set[int] = set()
+        for rollup in self._rollups_on(module):
+            parents = rollup.update(states)
+            changed |= parents
+            if parents and self.config.rollup_bumps_parent_modified_time:
+                for pid in parents:
+                    parent = rollup.parent.by_id.get(pid)
+                    if parent is not None and not parent.deleted:
+                        parent.modified = when
+                rollup.parent.version += 1
+        return changed
+
+    # --- edits ------------------------------------------------------------------------------------------------------
     def touch(self, module: str, n: int = 1, ids: Iterable[str | int] | None = None, at: Any = None,
               field: str | None = None) -> list[str]:
         """Update records: new Modified_Time, one changed field value, Modified_By = token user."""
@@ -328,8 +384,10 @@ class OrgStore:
             when = to_epoch(at, self.clock.epoch())
             mutable = [f for f in ms.mdef.fields if (not f.read_only and f.gen not in DERIVED_GENS
                        and f.api_name not in ("Currency",) and not f.system_mandatory) or f.api_name == field]
+            self._children_will_change(module)
             out = []
-            for st in self._pick(ms, n, ids):
+            picked = self._pick(ms, n, ids)
+            for st in picked:
                 f = ms.mdef.field(field) if field else mutable[self._rng.randrange(len(mutable))]
                 if f is None:
                     raise KeyError(f"{module} has no field {field}")
@@ -343,6 +401,7 @@ class OrgStore:
                     tracker.changed(st, when)
                 out.append(str(st.id))
             ms.version += 1
+            self._children_changed(module, picked, when)
             return out
 
     def _bump_value(self, mdef: ModuleDef, st: RecordState, f: FieldDef) -> None:
@@ -364,7 +423,9 @@ class OrgStore:
         with self.lock:
             ms = self._data_module(module)
             when = to_epoch(at, self.clock.epoch())
+            self._children_will_change(module)
             out = []
+            added = []
             for _ in range(n):
                 st = RecordState(len(ms.by_index), self.next_record_id(), when, when, 0)
                 ms.by_index.append(st)
@@ -372,7 +433,9 @@ class OrgStore:
                 for tracker in self.trackers_of(module):
                     tracker.changed(st, when)
                 out.append(str(st.id))
+                added.append(st)
             ms.version += 1
+            self._children_changed(module, added, when)
             return out
 
     def delete(self, module: str, n: int = 1, ids: Iterable[str | int] | None = None, permanent: bool = False,
@@ -381,8 +444,10 @@ class OrgStore:
         with self.lock:
             ms = self._data_module(module)
             when = to_epoch(at, self.clock.epoch())
+            self._children_will_change(module)
             out = []
-            for st in self._pick(ms, n, ids):
+            picked = self._pick(ms, n, ids)
+            for st in picked:
                 name = None if permanent else self.gen.display_name(ms.mdef, st)
                 st.deleted = True
                 kind = "permanent" if permanent else "recycle"
@@ -392,32 +457,63 @@ class OrgStore:
                     tracker.deleted(st, kind, when)
                 out.append(str(st.id))
             ms.version += 1
+            self._children_changed(module, picked, when)
             return out
 
     def restore(self, module: str, ids: Iterable[str | int]) -> list[str]:
-        """Restore recycle-bin records: they are live again and leave /deleted."""
+        """Restore recycle-bin records: they are live again and leave /deleted. A deletion older than
+        ``recycle_retention_days`` is no longer in the bin (KeyError, like any id not in the bin)."""
         with self.lock:
             ms = self._data_module(module)
             wanted = {int(i) for i in ids}
+            now = self.now()
+            in_bin = [e for e in ms.deleted if e.id in wanted and e.type == "recycle" and e.state is not None
+                      and self.retained(e, now)]
+            missing = wanted - {e.id for e in in_bin}
+            if missing:
+                raise KeyError(f"not in the recycle bin of {module}: {sorted(missing)}")
+            self._children_will_change(module)
             out = []
+            restored = []
+            for e in in_bin:
+                st = e.state
+                assert st is not None
+                st.deleted = False
+                bump = now if self.config.restore_bumps_modified_time else None
+                if bump is not None:
+                    st.modified = bump
+                for tracker in self.trackers_of(module):
+                    tracker.restored(st, bump)
+                out.append(str(e.id))
+                restored.append(st)
+            gone = {id(e) for e in in_bin}
+            ms.deleted = [e for e in ms.deleted if id(e) not in gone]
+            ms.version += 1
+            self._children_changed(module, restored, now)
+            return out
+
+    def empty_recycle_bin(self, module: str, ids: Iterable[str | int] | None = None) -> list[str]:
+        """Purge the module's recycle bin (or only ``ids``): the entries leave /deleted at once and leave nothing
+        behind (no permanent entry); the records stay deleted and can no longer be restored."""
+        with self.lock:
+            ms = self._data_module(module)
+            now = self.now()
+            wanted = None if ids is None else {int(i) for i in ids}
+            purged: list[int] = []
             keep = []
             for e in ms.deleted:
-                if e.id in wanted and e.type == "recycle" and e.state is not None:
-                    e.state.deleted = False
-                    bump = self.now() if self.config.restore_bumps_modified_time else None
-                    if bump is not None:
-                        e.state.modified = bump
-                    for tracker in self.trackers_of(module):
-                        tracker.restored(e.state, bump)
-                    out.append(str(e.id))
+                in_bin = e.type == "recycle" and self.retained(e, now)
+                if in_bin and (wanted is None or e.id in wanted):
+                    purged.append(e.id)
                 else:
                     keep.append(e)
-            missing = wanted - {int(i) for i in out}
+            missing = (wanted or set()) - set(purged)
             if missing:
                 raise KeyError(f"not in the recycle bin of {module}: {sorted(missing)}")
             ms.deleted = keep
-            ms.version += 1
-            return out
+            for tracker in self.trackers_of(module):
+                tracker.purged(set(purged))
+            return [str(i) for i in purged]
 
     def convert_leads(self, n: int = 1, ids: Iterable[str | int] | None = None, at: Any = None) -> list[str]:
         """Convert leads: Converted__s=true, Converted_Date_Time and Modified_Time = at or now."""
@@ -467,3 +563,129 @@ class OrgStore:
             ms.mdef.fields.remove(f)
             ms.version += 1
             return had
+
+    # --- drift: changes Zoho does not timestamp on the records that show them --------------------------------------
+    def recalculate_formulas(self, module: str, n: int = 1, ids: Iterable[str | int] | None = None) -> list[str]:
+        """Re-evaluate the Now()-based formula fields of n records (or ``ids``) at the clock's time (at least
+        ``FORMULA_MIN_STEP`` after their last evaluation), as Zoho refreshes them on view or through automation: the
+        values change, Modified_Time does not. Returns the ids."""
+        with self.lock:
+            ms = self._data_module(module)
+            if not any(f.data_type == "formula" and f.gen in TIME_FORMULA_GENS for f in ms.mdef.fields):
+                raise ValueError(f"{module} has no formula field that recalculates (Now()-based)")
+            now = self.now()
+            out = []
+            for st in self._pick(ms, n, ids):
+                st.formula_at = (st.modified, max(now, st.formula_time() + FORMULA_MIN_STEP))
+                out.append(str(st.id))
+            return out
+
+    def recalculate_rollups(self, module: str, n: int = 1, ids: Iterable[str | int] | None = None) -> list[str]:
+        """Change the rollup summary values of n parent records (or ``ids``) of ``module`` the way Zoho does: one
+        child of each (the first rollup's child module, e.g. a Deal of an Account) gets a new value of the aggregated
+        field (an ordinary edit of the child: its Modified_Time moves); the parent's Modified_Time moves only with
+        ``rollup_bumps_parent_modified_time``. Returns the ids of the parents whose value changed."""
+        with self.lock:
+            ms = self._data_module(module)
+            rollups = [r for r in self.rollups.values() if r.parent is ms]
+            if not rollups:
+                raise ValueError(f"{module} has no rollup summary field")
+            rollup = rollups[0]
+            children = rollup.children()
+            if ids is None:
+                parents = self._pick(ms, n, None, cond=lambda s: bool(children.get(s.id)))
+            else:
+                parents = self._pick(ms, 0, ids)
+                lonely = [str(st.id) for st in parents if not children.get(st.id)]
+                if lonely:
+                    raise ValueError(f"{module} {lonely}: no {rollup.spec.module} record looks them up")
+            before = {st.id: self._rollup_values(ms.mdef, st) for st in parents}
+            picks = [children[st.id][self._rng.randrange(len(children[st.id]))] for st in parents]
+            self.touch(rollup.spec.module, ids=picks, field=rollup.spec.field)
+            return [str(st.id) for st in parents if self._rollup_values(ms.mdef, st) != before[st.id]]
+
+    def _rollup_values(self, mdef: ModuleDef, st: RecordState) -> list[Any]:
+        return [self.gen.value(mdef, st, f) for f in mdef.fields if f.rollup is not None]
+
+    def rename(self, module: str, n: int = 1, ids: Iterable[str | int] | None = None) -> list[str]:
+        """Give n records (or ``ids``) a new display name (the module's ``display_field``; Full_Name through
+        Last_Name): an ordinary edit of each (new Modified_Time, Modified_By = token user). Every record that looks
+        them up renders the new name; its Modified_Time moves only with ``rename_bumps_lookup_modified_time``.
+        Returns the renamed ids."""
+        with self.lock:
+            ms = self._data_module(module)
+            mdef = ms.mdef
+            display = mdef.field(mdef.display_field)
+            if display is None:
+                raise ValueError(f"{module} has no display field")
+            target = "Last_Name" if display.gen == "full_name" else display.api_name
+            when = to_epoch(None, self.clock.epoch())
+            picked = self._pick(ms, n, ids)
+            before = {st.id: self.gen.display_name(mdef, st) for st in picked}
+            out = self.touch(module, ids=[st.id for st in picked], at=when, field=target)
+            same = [str(st.id) for st in picked if self.gen.display_name(mdef, st) == before[st.id]]
+            if same:
+                raise RuntimeError(f"{module} {same}: the display name did not change")
+            if self.config.rename_bumps_lookup_modified_time:
+                self._bump_referrers({st.id for st in picked}, when)
+            return out
+
+    def referrers(self, ids: set[int]) -> list[tuple[ModuleState, RecordState]]:
+        """Live records (any data or tracker module) that look up one of ``ids``: a lookup field, a line item's
+        product or price book, a multi-select lookup's linked record (record ids are unique across modules)."""
+        out = []
+        with self.lock:
+            for ms in self.modules.values():
+                mdef = ms.mdef
+                if mdef.kind not in ("data", "tracker"):
+                    continue
+                fields = [f for f in mdef.fields if f.data_type == "lookup" or f.gen in ("line_items", "msl")]
+                if not fields:
+                    continue
+                for st in ms.by_index:
+                    if not st.deleted and any(ids & self._looked_up(mdef, st, f) for f in fields):
+                        out.append((ms, st))
+        return out
+
+    def _looked_up(self, mdef: ModuleDef, st: RecordState, f: FieldDef) -> set[int]:
+        v = self.gen.value(mdef, st, f)
+        refs: list[Any] = [v]
+        if f.gen == "line_items":
+            refs = [row.get(k) for row in v for k in ("Product_Name", "Price_Book_Name")]
+        elif f.gen == "msl":
+            refs = [row.get("Contacts") for row in v]
+        return {int(r["id"]) for r in refs if isinstance(r, dict) and r.get("id")}
+
+    def _bump_referrers(self, ids: set[int], when: int) -> None:
+        """The records that look up ``ids`` get Modified_Time = ``when`` (their lookup names changed)."""
+        by_module: dict[str, list[RecordState]] = {}
+        for ms, st in self.referrers(ids):
+            by_module.setdefault(ms.mdef.api_name, []).append(st)
+        for module, states in by_module.items():
+            ms = self.modules[module]
+            self._children_will_change(module)
+            for st in states:
+                st.modified = when
+            ms.version += 1
+            self._children_changed(module, states, when)
+
+    def rename_user(self, user: int | str) -> str:
+        """Give a user (index into ``user_rows``, or user id) a new first and last name; its Modified_Time moves.
+        Records render the new name in Owner / Created_By / Modified_By / … without a new Modified_Time. Returns the
+        user's id."""
+        with self.lock:
+            rows = self.user_rows
+            key = str(user)
+            idx = next((i for i, row in enumerate(rows) if row["id"] == key), None)
+            if idx is None and isinstance(user, int) and 0 <= user < len(rows):
+                idx = user
+            if idx is None:
+                raise KeyError(f"no user {user}")
+            row = rows[idx]
+            for k in range(1, 100):
+                h = mix(self.config.seed, salt("rename_user"), idx, self.catalog.users_version, k)
+                first, last = FIRST[h % len(FIRST)], LAST[(h >> 8) % len(LAST)]
+                if f"{first} {last}" != row["full_name"]:
+                    break
+            self.catalog.rename_user(idx, first, last, self.now())
+            return str(row["id"])
