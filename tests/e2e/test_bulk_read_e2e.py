@@ -13,10 +13,10 @@ from typing import Any, Dict, List
 import dlt
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.e2e.compare import table_differences
-from tests.e2e.conftest import configure_env, query, run_cli
+from tests.e2e.helpers import configure_env, query, run_cli
 from tests.e2e.mirror import assert_table_mirrors
+from tests.helpers import REPO_ROOT
 from zoho_crm import table_name
 from zoho_emulator.config import DEFAULT_SCOPES
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import dlt
 import pytest
 
-from tests.conftest import REPO_ROOT
-from tests.e2e.conftest import configure_env, run_cli
+from tests.e2e.helpers import configure_env, run_cli
 from tests.e2e.holders import hold_duckdb, release
 from tests.e2e.mirror import assert_table_mirrors
+from tests.helpers import REPO_ROOT
 from zoho_crm import table_name
 from zoho_emulator import ZohoEmulator
 

@@ -6,7 +6,7 @@ import uuid
 import pendulum
 import pytest
 
-from tests.e2e.conftest import configure_env, query, run_cli
+from tests.e2e.helpers import configure_env, query, run_cli
 from zoho_crm import table_name
 
 

@@ -12,8 +12,8 @@ from typing import List
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
-from tests.e2e.conftest import configure_env, run_cli
+from tests.e2e.helpers import configure_env, run_cli
+from tests.helpers import REPO_ROOT
 
 TEMPLATES = REPO_ROOT.parent / "shared/vendor/dlt-deploy-template"
 SCRIPT = "zoho_crm_pipeline.py"

@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterator
 
 import pytest
 
-from tests.e2e.conftest import configure_env, run_cli
+from tests.e2e.helpers import configure_env, run_cli
 from tests.e2e.holders import hold_duckdb, release
 from zoho_emulator import ZohoEmulator
 

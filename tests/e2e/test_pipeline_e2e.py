@@ -3,7 +3,7 @@
 import pendulum
 import pytest
 
-from tests.e2e.conftest import column_types, configure_env, list_calls, query, run_cli, table_count
+from tests.e2e.helpers import column_types, configure_env, list_calls, query, run_cli, table_count
 from tests.e2e.mirror import assert_table_mirrors
 from zoho_crm import table_name
 from zoho_crm.settings import DEFAULT_MODULES

@@ -12,8 +12,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import dlt
 import pytest
 
-from tests.conftest import REPO_ROOT
-from tests.e2e.conftest import run_cli
+from tests.e2e.helpers import run_cli
+from tests.helpers import REPO_ROOT
 from zoho_crm.demo.queries import QUERIES
 from zoho_emulator.org_settings import PIPELINES, ROLES, STAGE_BY_NAME
 

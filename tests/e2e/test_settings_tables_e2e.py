@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Set
 
 import pytest
 
-from tests.e2e.conftest import configure_env, no_dataset, query, run_cli, table_count
+from tests.e2e.helpers import configure_env, no_dataset, query, run_cli, table_count
 from zoho_crm.settings import DEFAULT_MODULES
 from zoho_crm.tables.settings_tables import SETTINGS_TABLES
 from zoho_emulator.config import DEFAULT_SCOPES

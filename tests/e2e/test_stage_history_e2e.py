@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import configure_env, list_calls, query, run_cli, table_count
+from tests.e2e.helpers import configure_env, list_calls, query, run_cli, table_count
 from tests.e2e.mirror import assert_table_mirrors
 from zoho_crm.settings import DEFAULT_MODULES
 

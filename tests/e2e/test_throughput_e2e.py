@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import configure_env, run_cli
+from tests.e2e.helpers import configure_env, run_cli
 from tests.e2e.mirror import assert_table_mirrors
 from zoho_crm import table_name
 from zoho_crm.settings import DEFAULT_MODULES

@@ -5,7 +5,7 @@ from typing import Any, Dict, List
 import pytest
 import requests
 
-from tests.e2e.conftest import column_types, configure_env, query, run_cli, table_count
+from tests.e2e.helpers import column_types, configure_env, query, run_cli, table_count
 from tests.e2e.mirror import NAMING, assert_table_mirrors
 from zoho_crm import table_name
 
