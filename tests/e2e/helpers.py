@@ -24,6 +24,11 @@ class CliRun(NamedTuple):
     out: str
     err: str
 
+    @property
+    def output(self) -> str:
+        """stdout, then stderr."""
+        return self.out + self.err
+
 
 def configure_env(monkeypatch: pytest.MonkeyPatch, emu: ZohoEmulator, **overrides: Optional[str]) -> None:
     """Point the pipeline at the emulator through the configuration contract (env vars).
