@@ -2,14 +2,12 @@
 
 The helpers that configure and run the CLI and read its DuckDB file are in tests/e2e/helpers.py."""
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List
 
 import dlt
 import pytest
 
-from tests.e2e.helpers import run_cli
+from tests.e2e.helpers import DemoRun, run_cli
 from tests.helpers import isolate_dlt
 from zoho_crm.demo import DEMO_DUCKDB_FILE, DEMO_PIPELINE_NAME
 from zoho_emulator import EmulatorConfig, ZohoEmulator
@@ -37,18 +35,6 @@ def make_emulator() -> Iterator[Callable[..., ZohoEmulator]]:
 def emulator(make_emulator: Callable[..., ZohoEmulator]) -> ZohoEmulator:
     """An emulated org with a dozen records per module."""
     return make_emulator()
-
-
-@dataclass(frozen=True)
-class DemoRun:
-    """One `--demo` run of the CLI, in a directory of its own: what it printed and what it loaded."""
-
-    code: int
-    out: str
-    err: str
-    root: Path  # its working directory; its dlt data dir is root / "dlt_data"
-    duckdb: Path  # the absolute path of its DuckDB file
-    pipeline: Optional[dlt.Pipeline]  # the demo pipeline attached from its dlt data dir (None if the run failed)
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,11 @@ mirror it loads. Plain functions; the fixtures (emulators, the demo) are in conf
 import contextlib
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
+import dlt
 import duckdb
 import pytest
 
@@ -28,6 +30,19 @@ class CliRun(NamedTuple):
     def output(self) -> str:
         """stdout, then stderr."""
         return self.out + self.err
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """One `--demo` run of the CLI in a directory of its own (the session fixture `demo_run`): what it printed and
+    what it loaded. Read its data by these absolute paths, not from a test's working directory."""
+
+    code: int
+    out: str
+    err: str
+    root: Path  # its working directory; its dlt data dir is root / "dlt_data"
+    duckdb: Path  # its DuckDB file
+    pipeline: Optional[dlt.Pipeline]  # the demo pipeline, attached from its dlt data dir (None when the run failed)
 
 
 def configure_env(monkeypatch: pytest.MonkeyPatch, emu: ZohoEmulator, **overrides: Optional[str]) -> None:

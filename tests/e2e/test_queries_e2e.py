@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import dlt
 import pytest
 
-from tests.e2e.helpers import run_cli
+from tests.e2e.helpers import DemoRun, run_cli
 from tests.helpers import REPO_ROOT
 from zoho_crm.demo.queries import QUERIES
 from zoho_emulator.org_settings import PIPELINES, ROLES, STAGE_BY_NAME
@@ -20,17 +20,13 @@ from zoho_emulator.org_settings import PIPELINES, ROLES, STAGE_BY_NAME
 Rows = List[Tuple[Any, ...]]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Tuple[dlt.Pipeline, Callable[[str], Rows]]:
-    """The demo loaded once for this module; returns its pipeline and a plain-SQL reader of its DuckDB file."""
-    root = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        mp.setenv("DLT_DATA_DIR", str(root / "dlt_data"))
-        mp.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
-        code, _, err = run_cli("--demo")
-        assert code == 0, err
-        pipeline = dlt.attach("zoho_crm_demo", pipelines_dir=str(root / "dlt_data" / "pipelines"))
+@pytest.fixture
+def demo(demo_run: DemoRun) -> Tuple[dlt.Pipeline, Callable[[str], Rows]]:
+    """The demo loaded once for the session (read only); returns its pipeline and a plain-SQL reader of its DuckDB
+    file."""
+    assert demo_run.code == 0, demo_run.err
+    pipeline = demo_run.pipeline
+    assert pipeline is not None
 
     def sql(query: str) -> Rows:
         with pipeline.sql_client() as client:
