@@ -114,6 +114,7 @@ def test_a_failed_bulk_read_falls_back_to_rest(make_emulator, monkeypatch, tmp_p
     assert_table_mirrors(emu.records("Leads"), table_name("Leads"), False, str(tmp_path / "db.duckdb"))
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_job_resumes_the_same_job(make_emulator, monkeypatch, tmp_path) -> None:
     emu = make_emulator(**{**ORG, "bulk_delay": 4.0})
     configure_env(monkeypatch, emu, bulk_threshold="100", modules="Leads")

@@ -17,6 +17,7 @@ from zoho_crm import table_name
 from zoho_emulator import ZohoEmulator
 
 MODULES = ["Leads", "Quotes"]
+pytestmark = pytest.mark.slow  # each test SIGKILLs a CLI run in a child process
 
 # Runs the CLI and SIGKILLs it inside dlt's normalize step right after the normalized package was committed to
 # load/normalized, while the extracted copy is being deleted (new_jobs gone or not yet): the window dlt marks

@@ -10,6 +10,7 @@ from tests.e2e.helpers import DemoRun, configure_env, query, run_cli
 from zoho_crm import table_name
 
 
+@pytest.mark.slow
 def test_demo_runs_the_real_pipeline_against_the_emulator_and_prints_queries(demo_run: DemoRun) -> None:
     code, out, err = demo_run.code, demo_run.out, demo_run.err  # the session's one demo run
     assert code == 0, err

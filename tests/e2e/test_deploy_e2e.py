@@ -44,6 +44,7 @@ def repo(tmp_path: Path, emulator, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_github_action_runs_the_script_on_schedule_with_zoho_secrets_from_repository_secrets(
     repo: Path, emulator
 ) -> None:
@@ -63,6 +64,7 @@ def test_github_action_runs_the_script_on_schedule_with_zoho_secrets_from_reposi
     assert "SOURCES__ZOHO_CRM__CREDENTIALS__CLIENT_SECRET" in result.stdout  # told which secrets to add
 
 
+@pytest.mark.slow
 def test_airflow_composer_gets_a_dag_and_a_cloud_build_file(repo: Path, emulator) -> None:
     result = dlt_cli(repo, "deploy", SCRIPT, "airflow-composer", "--location", str(TEMPLATES))
     assert result.returncode == 0, result.stdout + result.stderr
