@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
-from tests.e2e.conftest import query
+from tests.e2e.helpers import query
 from tests.e2e.mirror import assert_table_mirrors
 from zoho_crm import table_name
 from zoho_emulator import ZohoEmulator

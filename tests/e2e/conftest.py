@@ -1,18 +1,16 @@
-"""End-to-end fixtures: a real emulator over HTTP and the CLI configured through the documented env vars."""
+"""End-to-end fixtures: real emulators over HTTP, and the offline demo loaded once per session.
 
-import contextlib
-import io
-import json
-from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+The helpers that configure and run the CLI and read its DuckDB file are in tests/e2e/helpers.py."""
 
-import duckdb
+from typing import Any, Callable, Iterator, List
+
+import dlt
 import pytest
 
-import zoho_crm_pipeline
+from tests.e2e.helpers import DemoRun, run_cli
+from tests.helpers import isolate_dlt
+from zoho_crm.demo import DEMO_DUCKDB_FILE, DEMO_PIPELINE_NAME
 from zoho_emulator import EmulatorConfig, ZohoEmulator
-
-DATASET = "zoho_crm_data"
 
 
 @pytest.fixture
@@ -39,75 +37,18 @@ def emulator(make_emulator: Callable[..., ZohoEmulator]) -> ZohoEmulator:
     return make_emulator()
 
 
-def configure_env(monkeypatch: pytest.MonkeyPatch, emu: ZohoEmulator, **overrides: Optional[str]) -> None:
-    """Point the pipeline at the emulator through the configuration contract (env vars)."""
-    env = {
-        "SOURCES__ZOHO_CRM__CREDENTIALS__CLIENT_ID": emu.client_id,
-        "SOURCES__ZOHO_CRM__CREDENTIALS__CLIENT_SECRET": emu.client_secret,
-        "SOURCES__ZOHO_CRM__CREDENTIALS__REFRESH_TOKEN": emu.refresh_token,
-        "SOURCES__ZOHO_CRM__API_BASE_URL": emu.base_url,
-        "SOURCES__ZOHO_CRM__ACCOUNTS_URL": emu.base_url,
-    }
-    for key, value in overrides.items():
-        env[f"SOURCES__ZOHO_CRM__{key.upper()}"] = value
-    for key, value in env.items():
-        if value is None:
-            monkeypatch.delenv(key, raising=False)
-        else:
-            monkeypatch.setenv(key, value)
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """The offline demo (every module, 150 records each plus 600 Deals) loaded once for the whole session.
 
-
-def run_cli(*args: str) -> Tuple[int, str, str]:
-    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = zoho_crm_pipeline.main(list(args))
-    return code, out.getvalue(), err.getvalue()
-
-
-def query(sql: str, db: str = "zoho_crm.duckdb") -> List[Tuple[Any, ...]]:
-    """Run SQL against the pipeline's DuckDB file (dataset schema selected)."""
-    with duckdb.connect(db, read_only=True) as con:
-        con.execute(f"SET schema '{DATASET}'")
-        return con.execute(sql).fetchall()
-
-
-def table_count(table: str) -> int:
-    """Rows in a table of the dataset."""
-    return int(query(f"SELECT count(*) FROM {table}")[0][0])
-
-
-def column_types(table: str) -> Dict[str, str]:
-    """DuckDB column types of a dataset table."""
-    rows = query(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        f"WHERE table_schema = '{DATASET}' AND table_name = '{table}'"
-    )
-    return dict(rows)
-
-
-def list_calls(emu: ZohoEmulator) -> Dict[str, int]:
-    """List calls per module path since the last reset_stats()."""
-    calls: Dict[str, int] = {}
-    for req in emu.requests:
-        if req["kind"] == "list":
-            module = req["path"].split("/")[3]
-            calls[module] = calls.get(module, 0) + 1
-    return calls
-
-
-def no_dataset(path: Path) -> bool:
-    """True when the run left no loaded module tables behind."""
-    db = path / "zoho_crm.duckdb"
-    if not db.exists():
-        return True
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE 'zoho_crm_%'"
-        ).fetchall()
-    return rows[0][0] == 0
-
-
-def dumps(value: Any) -> str:
-    """Stable JSON for comparisons in assertion messages."""
-    return json.dumps(value, sort_keys=True, default=str)
+    Read only: a test that changes the data loads its own. The run gets the same isolated environment a test gets
+    from `isolated_dlt` (which is function-scoped, so not active here); read its database by absolute path
+    (`duckdb`, `pipeline`), not from the test's working directory."""
+    root = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as mp:
+        isolate_dlt(mp, root)
+        code, out, err = run_cli("--demo")
+        pipeline = None
+        if code == 0:
+            pipeline = dlt.attach(DEMO_PIPELINE_NAME, pipelines_dir=str(root / "dlt_data" / "pipelines"))
+    return DemoRun(code, out, err, root, root / DEMO_DUCKDB_FILE, pipeline)

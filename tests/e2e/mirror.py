@@ -7,7 +7,7 @@ from typing import Any, Dict, List
 import pendulum
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 
-from tests.e2e.conftest import query
+from tests.e2e.helpers import query
 
 NAMING = NamingConvention()
 

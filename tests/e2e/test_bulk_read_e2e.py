@@ -7,29 +7,20 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any, Dict, List
 
 import dlt
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.e2e.compare import table_differences
-from tests.e2e.conftest import configure_env, query, run_cli
+from tests.e2e.helpers import configure_env, load, query
 from tests.e2e.mirror import assert_table_mirrors
+from tests.helpers import REPO_ROOT
 from zoho_crm import table_name
 from zoho_emulator.config import DEFAULT_SCOPES
 
 BIG = {"Leads": 260, "Products": 130, "Quotes": 130, "Calls": 130, "Deals": 130, "Accounts": 130}
 ORG: Dict[str, Any] = {"seed": 5, "default_records": 12, "records_per_module": BIG, "bulk_delay": 0.2}
-
-
-def load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, emu: Any, name: str, *args: str, **env: str) -> tuple:
-    """Run the CLI into `<name>.duckdb` with its own dlt working directory."""
-    monkeypatch.setenv("DLT_DATA_DIR", str(tmp_path / f"{name}_dlt"))
-    monkeypatch.setenv("DESTINATION__DUCKDB__CREDENTIALS", str(tmp_path / f"{name}.duckdb"))
-    configure_env(monkeypatch, emu, **env)
-    return run_cli(*args)
 
 
 def resource_metrics(trace: Any) -> Dict[str, Any]:
@@ -50,11 +41,9 @@ def bulk_modules(emu: Any) -> List[str]:
 
 def test_bulk_first_load_gives_the_same_tables_as_rest_for_every_module(make_emulator, monkeypatch, tmp_path) -> None:
     emu = make_emulator(**ORG)
-    code, _, err = load(monkeypatch, tmp_path, emu, "rest", bulk_threshold="0")
-    assert code == 0, err
+    load(monkeypatch, emu, into=tmp_path / "rest", bulk_threshold="0")
     assert bulk_modules(emu) == []
-    code, _, err = load(monkeypatch, tmp_path, emu, "bulk", bulk_threshold="100")
-    assert code == 0, err
+    load(monkeypatch, emu, into=tmp_path / "bulk", bulk_threshold="100")
     assert sorted(bulk_modules(emu)) == sorted([*BIG, "DealHistory"])  # Deals' stage history: > 100 rows too
     assert table_differences(str(tmp_path / "rest.duckdb"), str(tmp_path / "bulk.duckdb")) == []
     # converted from CSV (no detail calls) and completed: lookups, owners, layouts, tags, multi-select picklists
@@ -63,22 +52,19 @@ def test_bulk_first_load_gives_the_same_tables_as_rest_for_every_module(make_emu
 
 def test_modules_at_or_under_the_threshold_and_later_runs_use_rest(make_emulator, monkeypatch, tmp_path) -> None:
     emu = make_emulator(**ORG)
-    code, _, err = load(monkeypatch, tmp_path, emu, "db", bulk_threshold="130")
-    assert code == 0, err
+    load(monkeypatch, emu, into=tmp_path / "db", bulk_threshold="130")
     # 260 > 130, and Deals' stage history (more than one stay per deal); the five modules of exactly 130 use REST
     assert sorted(bulk_modules(emu)) == ["DealHistory", "Leads"]
     emu.touch("Leads", n=3)
     emu.reset_stats()
-    code, _, err = load(monkeypatch, tmp_path, emu, "db", bulk_threshold="130")
-    assert code == 0, err
+    load(monkeypatch, emu, into=tmp_path / "db", bulk_threshold="130")
     assert "bulk_create" not in emu.stats()["calls"] and emu.stats()["calls"]["detail"] == 1
     assert_table_mirrors(emu.records("Leads"), table_name("Leads"), False, str(tmp_path / "db.duckdb"))
 
 
 def test_exports_past_one_job_page_follow_the_page_token(make_emulator, monkeypatch, tmp_path) -> None:
     emu = make_emulator(**{**ORG, "bulk_page_size": 100})
-    code, _, err = load(monkeypatch, tmp_path, emu, "db", "--modules", "Leads,Products", bulk_threshold="100")
-    assert code == 0, err
+    load(monkeypatch, emu, "--modules", "Leads,Products", into=tmp_path / "db", bulk_threshold="100")
     assert bulk_modules(emu).count("Leads") == 3 and bulk_modules(emu).count("Products") == 2
     # a job that continues by page_token names no module in its body: its 50 credits still go to its module
     credits = resource_metrics(dlt.attach("zoho_crm").last_trace)
@@ -102,13 +88,14 @@ def test_changes_made_while_a_job_runs_arrive_by_the_next_run(make_emulator, mon
 
     thread = threading.Thread(target=change_during_the_job)
     thread.start()
-    code, _, err = load(monkeypatch, tmp_path, emu, "db", "--modules", "Leads", bulk_threshold="100")
+    code, _, err = load(
+        monkeypatch, emu, "--modules", "Leads", check=False, into=tmp_path / "db", bulk_threshold="100"
+    )
     thread.join()
     assert code == 0, err
     assert bulk_modules(emu) == ["Leads"]
     emu.advance(2)
-    code, _, err = load(monkeypatch, tmp_path, emu, "db", "--modules", "Leads", bulk_threshold="100")
-    assert code == 0, err
+    load(monkeypatch, emu, "--modules", "Leads", into=tmp_path / "db", bulk_threshold="100")
     assert bulk_modules(emu) == ["Leads"]  # the second run read the changes through REST
     assert_table_mirrors(emu.records("Leads"), table_name("Leads"), False, str(tmp_path / "db.duckdb"))
     ids = {r[0] for r in query("SELECT id FROM zoho_crm_leads", str(tmp_path / "db.duckdb"))}
@@ -122,14 +109,12 @@ def test_changes_made_while_a_job_runs_arrive_by_the_next_run(make_emulator, mon
 )
 def test_a_failed_bulk_read_falls_back_to_rest(make_emulator, monkeypatch, tmp_path, caplog, failure) -> None:
     emu = make_emulator(**{**ORG, **failure})
-    code, _, err = load(
-        monkeypatch, tmp_path, emu, "db", "--modules", "Leads", bulk_threshold="100", max_retry_seconds="1"
-    )
-    assert code == 0, err
+    load(monkeypatch, emu, "--modules", "Leads", into=tmp_path / "db", bulk_threshold="100", max_retry_seconds="1")
     assert bulk_modules(emu) == ["Leads"] and "loading it through the REST API instead" in caplog.text
     assert_table_mirrors(emu.records("Leads"), table_name("Leads"), False, str(tmp_path / "db.duckdb"))
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_job_resumes_the_same_job(make_emulator, monkeypatch, tmp_path) -> None:
     emu = make_emulator(**{**ORG, "bulk_delay": 4.0})
     configure_env(monkeypatch, emu, bulk_threshold="100", modules="Leads")
@@ -159,7 +144,8 @@ def test_credit_budget_stops_runs_early_and_repeated_runs_converge(make_emulator
     for _ in range(25):
         emu.reset_stats()
         code, _, err = load(
-            monkeypatch, tmp_path, emu, "db", "--modules", ",".join(modules), credit_budget="40", settings_tables="none"
+            monkeypatch, emu, "--modules", ",".join(modules), check=False, into=tmp_path / "db", credit_budget="40",
+            settings_tables="none",
         )
         codes.append(code)
         assert emu.stats()["credits_total"] <= 40  # never more than the budget, token calls aside
@@ -174,8 +160,7 @@ def test_credit_budget_stops_runs_early_and_repeated_runs_converge(make_emulator
 
 def test_credits_are_in_the_summary_and_in_the_dlt_trace(make_emulator, monkeypatch, tmp_path) -> None:
     emu = make_emulator(daily_credit_limit=100_000, credits_remaining_header="always")
-    code, out, err = load(monkeypatch, tmp_path, emu, "db", "--modules", "Leads,Deals")
-    assert code == 0, err
+    out = load(monkeypatch, emu, "--modules", "Leads,Deals", into=tmp_path / "db").out
     spent = emu.stats()["credits_total"]
     assert f"API credits: {spent} (" in out and "left today" in out and "by module: " in out
     custom = resource_metrics(dlt.attach("zoho_crm").last_trace)
@@ -187,8 +172,7 @@ def test_a_coql_count_sends_a_large_module_to_bulk_read_after_five_listing_pages
     make_emulator, monkeypatch, tmp_path
 ) -> None:
     emu = make_emulator(seed=5, default_records=5, records_per_module={"Accounts": 2600}, bulk_delay=0.2)
-    code, _, err = load(monkeypatch, tmp_path, emu, "db", "--modules", "Accounts", bulk_threshold="2000")
-    assert code == 0, err
+    load(monkeypatch, emu, "--modules", "Accounts", into=tmp_path / "db", bulk_threshold="2000")
     calls = emu.stats()["calls"]
     assert bulk_modules(emu) == ["Accounts"] and calls["coql"] == 1
     # the probe lists 6 pages: the 1,001st record asks the count, which is over the threshold
@@ -202,8 +186,7 @@ def test_a_module_under_the_threshold_loads_through_rest_with_or_without_a_count
 ) -> None:
     scopes = tuple(s for s in DEFAULT_SCOPES if coql or "coql" not in s)
     emu = make_emulator(seed=5, default_records=5, records_per_module={"Accounts": 1500}, scopes=scopes)
-    code, _, err = load(monkeypatch, tmp_path, emu, "db", "--modules", "Accounts", bulk_threshold="2000")
-    assert code == 0, err
+    load(monkeypatch, emu, "--modules", "Accounts", into=tmp_path / "db", bulk_threshold="2000")
     stats = emu.stats()
     assert bulk_modules(emu) == [] and (stats["calls"]["list"], stats["calls"]["detail"]) == (8, 15)
     assert stats["credits"].get("coql", 0) == (1 if coql else 0)  # the count: 1 credit, once, on the first load

@@ -6,7 +6,7 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from tests.e2e.conftest import configure_env, no_dataset, run_cli
+from tests.e2e.helpers import configure_env, no_dataset, run_cli
 
 NO_CREDENTIALS = {
     "credentials__client_id": None,

@@ -9,14 +9,15 @@ from pathlib import Path
 import dlt
 import pytest
 
-from tests.conftest import REPO_ROOT
-from tests.e2e.conftest import configure_env, run_cli
+from tests.e2e.helpers import configure_env, run_cli
 from tests.e2e.holders import hold_duckdb, release
 from tests.e2e.mirror import assert_table_mirrors
+from tests.helpers import REPO_ROOT
 from zoho_crm import table_name
 from zoho_emulator import ZohoEmulator
 
 MODULES = ["Leads", "Quotes"]
+pytestmark = pytest.mark.slow  # each test SIGKILLs a CLI run in a child process
 
 # Runs the CLI and SIGKILLs it inside dlt's normalize step right after the normalized package was committed to
 # load/normalized, while the extracted copy is being deleted (new_jobs gone or not yet): the window dlt marks

@@ -10,7 +10,7 @@ from typing import Dict, List
 import pendulum
 import pytest
 
-from tests.e2e.conftest import configure_env, run_cli
+from tests.e2e.helpers import configure_env, run_cli
 
 deltalake = pytest.importorskip("deltalake")
 

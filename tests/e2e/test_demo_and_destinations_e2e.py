@@ -6,18 +6,19 @@ import uuid
 import pendulum
 import pytest
 
-from tests.e2e.conftest import configure_env, query, run_cli
+from tests.e2e.helpers import DemoRun, configure_env, query, run_cli
 from zoho_crm import table_name
 
 
-def test_demo_runs_the_real_pipeline_against_the_emulator_and_prints_queries() -> None:
-    code, out, err = run_cli("--demo")
+@pytest.mark.slow
+def test_demo_runs_the_real_pipeline_against_the_emulator_and_prints_queries(demo_run: DemoRun) -> None:
+    code, out, err = demo_run.code, demo_run.out, demo_run.err  # the session's one demo run
     assert code == 0, err
     assert "Zoho emulator running at http://127.0.0.1:" in out
     assert "API calls:" in out and "-- Open pipeline by stage" in out and "-- Won revenue by month" in out
-    deals = query("SELECT count(*) FROM zoho_crm_deals", db="zoho_crm_demo.duckdb")[0][0]
+    deals = query("SELECT count(*) FROM zoho_crm_deals", db=str(demo_run.duckdb))[0][0]
     assert deals > 100
-    assert query("SELECT count(*) FROM zoho_crm_quotes__quoted_items", db="zoho_crm_demo.duckdb")[0][0] > 0
+    assert query("SELECT count(*) FROM zoho_crm_quotes__quoted_items", db=str(demo_run.duckdb))[0][0] > 0
 
 
 @pytest.mark.skipif(not os.environ.get("ZOHO_TEST_POSTGRES"), reason="set ZOHO_TEST_POSTGRES (CI starts PostgreSQL)")

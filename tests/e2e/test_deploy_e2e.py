@@ -12,8 +12,8 @@ from typing import List
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
-from tests.e2e.conftest import configure_env, run_cli
+from tests.e2e.helpers import configure_env, run_cli
+from tests.helpers import REPO_ROOT
 
 TEMPLATES = REPO_ROOT.parent / "shared/vendor/dlt-deploy-template"
 SCRIPT = "zoho_crm_pipeline.py"
@@ -44,6 +44,7 @@ def repo(tmp_path: Path, emulator, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_github_action_runs_the_script_on_schedule_with_zoho_secrets_from_repository_secrets(
     repo: Path, emulator
 ) -> None:
@@ -63,6 +64,7 @@ def test_github_action_runs_the_script_on_schedule_with_zoho_secrets_from_reposi
     assert "SOURCES__ZOHO_CRM__CREDENTIALS__CLIENT_SECRET" in result.stdout  # told which secrets to add
 
 
+@pytest.mark.slow
 def test_airflow_composer_gets_a_dag_and_a_cloud_build_file(repo: Path, emulator) -> None:
     result = dlt_cli(repo, "deploy", SCRIPT, "airflow-composer", "--location", str(TEMPLATES))
     assert result.returncode == 0, result.stdout + result.stderr

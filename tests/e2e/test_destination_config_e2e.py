@@ -6,7 +6,7 @@ import dlt
 import duckdb
 import pytest
 
-from tests.e2e.conftest import configure_env, run_cli
+from tests.e2e.helpers import configure_env, run_cli
 
 
 def leads_in(db: Path, dataset: str = "zoho_crm_data") -> int:

@@ -12,7 +12,7 @@ import pendulum
 import psycopg2
 import pytest
 
-from tests.e2e.conftest import configure_env, run_cli
+from tests.e2e.helpers import configure_env, run_cli
 from tests.e2e.pg_cluster import PASSWORD, PostgresCluster, server_bindir
 from zoho_crm import table_name
 from zoho_emulator import ZohoEmulator

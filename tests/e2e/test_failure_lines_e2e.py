@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterator
 
 import pytest
 
-from tests.e2e.conftest import configure_env, run_cli
+from tests.e2e.helpers import configure_env, run_cli
 from tests.e2e.holders import hold_duckdb, release
 from zoho_emulator import ZohoEmulator
 
@@ -86,6 +86,7 @@ def duckdb_holder(tmp_path: Path) -> Iterator[subprocess.Popen]:
     release(holder)
 
 
+@pytest.mark.slow
 def test_duckdb_file_held_by_another_process_names_the_file_and_the_process(
     emulator, monkeypatch, tmp_path: Path, duckdb_holder: subprocess.Popen
 ) -> None:

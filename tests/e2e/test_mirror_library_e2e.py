@@ -11,7 +11,7 @@ import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 import zoho_crm
-from tests.e2e.conftest import query, table_count
+from tests.e2e.helpers import query, table_count
 from tests.e2e.mirror import assert_table_mirrors
 from zoho_crm import table_name, zoho_crm_source
 from zoho_crm.errors import ZohoOrgChangedError

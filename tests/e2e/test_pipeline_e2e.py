@@ -3,7 +3,7 @@
 import pendulum
 import pytest
 
-from tests.e2e.conftest import column_types, configure_env, list_calls, query, run_cli, table_count
+from tests.e2e.helpers import column_types, configure_env, list_calls, load, query, run_cli, table_count
 from tests.e2e.mirror import assert_table_mirrors
 from zoho_crm import table_name
 from zoho_crm.settings import DEFAULT_MODULES
@@ -16,15 +16,8 @@ LINE_ITEMS = {
 }
 
 
-def load(monkeypatch: pytest.MonkeyPatch, emu, *args: str, **env: str) -> str:
-    configure_env(monkeypatch, emu, **env)
-    code, out, err = run_cli(*args)
-    assert code == 0, err
-    return out
-
-
 def test_first_run_mirrors_all_17_modules_value_by_value(emulator, monkeypatch) -> None:
-    out = load(monkeypatch, emulator)
+    out = load(monkeypatch, emulator).out
     for module in DEFAULT_MODULES:
         assert_table_mirrors(emulator.records(module), table_name(module))
     assert "API calls:" in out and "Elapsed:" in out
@@ -63,7 +56,7 @@ def test_second_run_without_changes_makes_one_list_call_per_module_and_loads_not
 ) -> None:
     load(monkeypatch, emulator)
     emulator.reset_stats()
-    out = load(monkeypatch, emulator)
+    out = load(monkeypatch, emulator).out
     assert list_calls(emulator) == {module: 1 for module in [*DEFAULT_MODULES, "DealHistory"]}  # + Deals' stage history
     assert emulator.stats()["calls"].get("detail", 0) == 0
     assert emulator.stats()["calls"].get("fields_meta", 0) == 0  # no field metadata without changes
@@ -168,7 +161,7 @@ def test_a_thousand_records_sharing_one_second_load_completely(make_emulator, mo
     assert emu.stats()["calls"]["detail"] == 10
     assert_table_mirrors(emu.records("Leads"), "zoho_crm_leads")
     emu.reset_stats()
-    out = load(monkeypatch, emu, "--modules", "Leads")
+    out = load(monkeypatch, emu, "--modules", "Leads").out
     assert "Loaded 0 rows" in out and emu.stats()["calls"].get("detail", 0) == 0
 
 
@@ -221,7 +214,7 @@ def test_throttling_server_errors_and_dropped_connections_are_survived(make_emul
 def test_full_refresh_drops_state_and_reloads_everything(emulator, monkeypatch) -> None:
     load(monkeypatch, emulator, "--modules", "Leads,Deals")
     emulator.reset_stats()
-    out = load(monkeypatch, emulator, "--modules", "Leads,Deals", "--full-refresh")
+    out = load(monkeypatch, emulator, "--modules", "Leads,Deals", "--full-refresh").out
     lists = [req for req in emulator.requests if req["kind"] == "list"]
     assert len(lists) == 3 and all("If-Modified-Since" not in req["headers"] for req in lists)  # + DealHistory
     line = next(line.split() for line in out.splitlines() if line.strip().startswith("zoho_crm_leads "))
@@ -235,7 +228,7 @@ def test_summary_reports_rows_and_deletions_per_table(emulator, monkeypatch) -> 
     touched = emulator.touch("Deals", n=3)
     emulator.delete("Deals", ids=[i for i in emulator.record_ids("Deals") if i not in touched][:2])
     emulator.advance(2)
-    out = load(monkeypatch, emulator, "--modules", "Deals")
+    out = load(monkeypatch, emulator, "--modules", "Deals").out
     line = next(line for line in out.splitlines() if line.strip().startswith("zoho_crm_deals "))
     assert line.split() == ["zoho_crm_deals", "3", "(2", "deleted)"]
     assert "zoho_crm_deleted_records" in out

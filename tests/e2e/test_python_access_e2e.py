@@ -7,7 +7,7 @@ from pathlib import Path
 import dlt
 import pytest
 
-from tests.e2e.conftest import configure_env, run_cli
+from tests.e2e.helpers import configure_env, run_cli
 
 
 @pytest.fixture

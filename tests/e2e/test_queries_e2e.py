@@ -12,25 +12,21 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import dlt
 import pytest
 
-from tests.conftest import REPO_ROOT
-from tests.e2e.conftest import run_cli
+from tests.e2e.helpers import DemoRun, run_cli
+from tests.helpers import REPO_ROOT
 from zoho_crm.demo.queries import QUERIES
 from zoho_emulator.org_settings import PIPELINES, ROLES, STAGE_BY_NAME
 
 Rows = List[Tuple[Any, ...]]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Tuple[dlt.Pipeline, Callable[[str], Rows]]:
-    """The demo loaded once for this module; returns its pipeline and a plain-SQL reader of its DuckDB file."""
-    root = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        mp.setenv("DLT_DATA_DIR", str(root / "dlt_data"))
-        mp.setenv("RUNTIME__DLTHUB_TELEMETRY", "false")
-        code, _, err = run_cli("--demo")
-        assert code == 0, err
-        pipeline = dlt.attach("zoho_crm_demo", pipelines_dir=str(root / "dlt_data" / "pipelines"))
+@pytest.fixture
+def demo(demo_run: DemoRun) -> Tuple[dlt.Pipeline, Callable[[str], Rows]]:
+    """The demo loaded once for the session (read only); returns its pipeline and a plain-SQL reader of its DuckDB
+    file."""
+    assert demo_run.code == 0, demo_run.err
+    pipeline = demo_run.pipeline
+    assert pipeline is not None
 
     def sql(query: str) -> Rows:
         with pipeline.sql_client() as client:
@@ -50,6 +46,7 @@ def test_readme_shows_every_query_verbatim() -> None:
         assert f"### {title}" in readme and sql.strip() in readme, title
 
 
+@pytest.mark.slow
 def test_open_pipeline_by_stage(demo) -> None:
     pipeline, sql = demo
     rows = run_query(pipeline, "Open pipeline by stage")
@@ -60,6 +57,7 @@ def test_open_pipeline_by_stage(demo) -> None:
     assert all(0 <= r[3] <= r[2] for r in rows)  # weighted by probability
 
 
+@pytest.mark.slow
 def test_won_revenue_by_month(demo) -> None:
     pipeline, sql = demo
     rows = run_query(pipeline, "Won revenue by month")
@@ -69,6 +67,7 @@ def test_won_revenue_by_month(demo) -> None:
     assert all(r[0].day == 1 for r in rows) and [r[0] for r in rows] == sorted((r[0] for r in rows), reverse=True)
 
 
+@pytest.mark.slow
 def test_lead_sources_and_conversion(demo) -> None:
     pipeline, sql = demo
     rows = run_query(pipeline, "Lead sources and conversion")
@@ -77,6 +76,7 @@ def test_lead_sources_and_conversion(demo) -> None:
     assert all(r[3] == round(100.0 * r[2] / r[1], 1) for r in rows)
 
 
+@pytest.mark.slow
 def test_activities_per_owner(demo) -> None:
     pipeline, sql = demo
     rows = run_query(pipeline, "Activities per owner")
@@ -89,6 +89,7 @@ def test_activities_per_owner(demo) -> None:
     assert len(rows) > 1 and all(r[4] == r[1] + r[2] + r[3] for r in rows)
 
 
+@pytest.mark.slow
 def test_quoted_products_from_line_items_joined_to_their_quotes(demo) -> None:
     pipeline, sql = demo
     rows = run_query(pipeline, "Quoted products")
@@ -101,6 +102,7 @@ def test_quoted_products_from_line_items_joined_to_their_quotes(demo) -> None:
         assert (quotes, quantity) == expected
 
 
+@pytest.mark.slow
 def test_deletions_over_time(demo) -> None:
     pipeline, sql = demo
     rows = run_query(pipeline, "Deletions over time")
@@ -109,6 +111,7 @@ def test_deletions_over_time(demo) -> None:
     assert {r[1] for r in rows} == {r[0] for r in sql("SELECT DISTINCT module FROM zoho_crm_deleted_records")}
 
 
+@pytest.mark.slow
 def test_time_in_stage_per_deal_counts_each_stay_until_the_next_stage(demo) -> None:
     pipeline, sql = demo
     rows = run_query(pipeline, "Time in stage per deal")
@@ -137,6 +140,7 @@ def test_time_in_stage_per_deal_counts_each_stay_until_the_next_stage(demo) -> N
         assert abs(float(row[4]) - days) <= 0.06 + (0.05 if current else 0), key
 
 
+@pytest.mark.slow
 def test_pipeline_value_weighted_by_stage_probability(demo) -> None:
     pipeline, sql = demo
     rows = run_query(pipeline, "Pipeline value weighted by stage probability")
@@ -160,6 +164,7 @@ def test_pipeline_value_weighted_by_stage_probability(demo) -> None:
         assert abs(float(amount or 0) - home) < 0.01 and abs(float(weighted or 0) - home_weighted) < 0.01
 
 
+@pytest.mark.slow
 def test_deals_per_owners_role(demo) -> None:
     pipeline, sql = demo
     rows = run_query(pipeline, "Deals per owner's role")
@@ -181,6 +186,7 @@ def test_deals_per_owners_role(demo) -> None:
     assert sum(r[3] for r in rows) == sql("SELECT count(*) FROM zoho_crm_deals")[0][0] > 0
 
 
+@pytest.mark.slow
 def test_demo_into_the_filesystem_prints_queries_from_the_filesystem(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("DESTINATION__FILESYSTEM__BUCKET_URL", str(tmp_path / "lake"))
     code, out, err = run_cli("--demo", "--destination", "filesystem")
@@ -214,6 +220,7 @@ def assert_same_answers(title: str, got: Rows, expected: Rows) -> None:
         assert all(abs(float(a[until_now]) - float(b[until_now])) <= 0.11 for a, b in zip(got, expected, strict=True))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.environ.get("ZOHO_TEST_POSTGRES"), reason="set ZOHO_TEST_POSTGRES (CI starts PostgreSQL)")
 def test_every_query_gives_the_same_answers_on_postgres(demo, monkeypatch) -> None:
     import psycopg2

@@ -1,6 +1,6 @@
 """Resetting one module (`--full-refresh --modules X`) reloads X and leaves the other modules alone."""
 
-from tests.e2e.conftest import configure_env, query, run_cli
+from tests.e2e.helpers import configure_env, query, run_cli
 
 
 def test_full_refresh_of_one_module_leaves_the_other_modules_alone(emulator, monkeypatch) -> None:

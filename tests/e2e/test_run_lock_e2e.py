@@ -11,13 +11,16 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from tests.conftest import REPO_ROOT
-from tests.e2e.conftest import configure_env, run_cli
+import pytest
+
+from tests.e2e.helpers import configure_env, run_cli
 from tests.e2e.mirror import assert_table_mirrors
+from tests.helpers import REPO_ROOT
 from zoho_crm import table_name
 from zoho_emulator import ZohoEmulator
 
 MODULES = ["Leads", "Deals"]
+pytestmark = pytest.mark.slow  # the CLI runs in child processes
 
 
 def start_cli(cwd: Path) -> subprocess.Popen:

@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Set
 
 import pytest
 
-from tests.e2e.conftest import configure_env, no_dataset, query, run_cli, table_count
+from tests.e2e.helpers import configure_env, dataset_tables, load, no_dataset, query, run_cli, table_count
 from zoho_crm.settings import DEFAULT_MODULES
 from zoho_crm.tables.settings_tables import SETTINGS_TABLES
 from zoho_emulator.config import DEFAULT_SCOPES
@@ -27,20 +27,8 @@ SETTINGS_KINDS = {
 }
 
 
-def load(monkeypatch: pytest.MonkeyPatch, emu, *args: str, **env: str) -> str:
-    configure_env(monkeypatch, emu, **env)
-    code, out, err = run_cli(*args)
-    assert code == 0, err
-    return out
-
-
 def settings_calls(emu) -> Dict[str, int]:
     return {kind: n for kind, n in emu.stats()["calls"].items() if kind in SETTINGS_KINDS}
-
-
-def tables() -> Set[str]:
-    rows = query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'zoho_crm_data'")
-    return {r[0] for r in rows}
 
 
 def ids(table: str) -> Set[str]:
@@ -64,7 +52,7 @@ def test_default_run_loads_every_settings_table_as_zoho_serves_it(make_emulator,
     emu = make_emulator(pipeline_maps_probability=maps_probability)
     load(monkeypatch, emu)
     store = emu.store
-    assert set(SETTINGS_TABLES) <= tables()
+    assert set(SETTINGS_TABLES) <= dataset_tables()
 
     org = org_json(store)
     assert query("SELECT id, company_name, iso_code, time_zone, mc_status FROM zoho_crm_org") == [
@@ -154,7 +142,7 @@ def test_an_org_without_territories_or_multi_currency_loads_with_one_warning_eac
     assert [w for w in warnings if "zoho_crm_currencies" in w] == [
         "Skipped zoho_crm_currencies: Zoho answered 403 CURRENCIES_NOT_ENABLED (Multi currency is not enabled)"
     ]
-    assert {"zoho_crm_territories", "zoho_crm_currencies"}.isdisjoint(tables())
+    assert {"zoho_crm_territories", "zoho_crm_currencies"}.isdisjoint(dataset_tables())
     assert ids("zoho_crm_roles") == {r["id"] for r in roles_json(emu.store)}
     assert table_count("zoho_crm_deals") == emu.count("Deals")
     # skipped tables count as refreshed: the next run asks again only after the interval
@@ -173,8 +161,8 @@ def test_a_missing_scope_skips_only_its_table_with_a_warning_naming_the_scope(
         "Skipped zoho_crm_roles: the Zoho token lacks the scope ZohoCRM.settings.roles.READ (OAUTH_SCOPE_MISMATCH)"
         in caplog.text
     )
-    assert "zoho_crm_roles" not in tables()
-    assert (set(SETTINGS_TABLES) - {"zoho_crm_roles"}) <= tables()
+    assert "zoho_crm_roles" not in dataset_tables()
+    assert (set(SETTINGS_TABLES) - {"zoho_crm_roles"}) <= dataset_tables()
 
 
 @pytest.mark.parametrize(
@@ -226,7 +214,7 @@ def test_a_named_table_zoho_cannot_answer_fails_the_run_with_one_line(
 )
 def test_settings_tables_picks_the_tables_and_their_calls(emulator, monkeypatch, env: str, loaded, calls) -> None:
     load(monkeypatch, emulator, "--modules", "Leads,Deals", SETTINGS_TABLES=env)
-    assert set(SETTINGS_TABLES) & tables() == loaded
+    assert set(SETTINGS_TABLES) & dataset_tables() == loaded
     assert settings_calls(emulator) == calls
 
 
@@ -256,5 +244,5 @@ def test_a_credit_budget_postpones_the_settings_tables_it_cannot_pay_to_a_later_
             break
         assert code == 3 and f"credit budget of {budget} credits is reached" in err and "zoho_crm_" in err, err
     assert codes[-1] == 0 and codes[0] == 3, codes
-    assert set(SETTINGS_TABLES) <= tables()
+    assert set(SETTINGS_TABLES) <= dataset_tables()
     assert pipeline_stages()["Renewals"][0][2] == STAGE_BY_NAME["Qualification"].probability

@@ -3,29 +3,15 @@
 import shutil
 from pathlib import Path
 
-import pytest
-
-from tests.e2e.conftest import configure_env, list_calls, query, run_cli, table_count
+from tests.e2e.helpers import dataset_tables, list_calls, load, query, table_count
 from tests.e2e.mirror import assert_table_mirrors
 from zoho_crm.settings import DEFAULT_MODULES
 
 HISTORY = "zoho_crm_dealhistory"
 
 
-def load(monkeypatch: pytest.MonkeyPatch, emu, *args: str, **env: str) -> str:
-    configure_env(monkeypatch, emu, **env)
-    code, out, err = run_cli(*args)
-    assert code == 0, err
-    return out + err
-
-
-def tables() -> set:
-    rows = query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'zoho_crm_data'")
-    return {r[0] for r in rows}
-
-
 def test_default_run_loads_the_stage_history_of_deals_row_by_row(emulator, monkeypatch) -> None:
-    out = load(monkeypatch, emulator)
+    out = load(monkeypatch, emulator).output
     history = emulator.records("DealHistory")
     assert len(history) >= emulator.count("Deals") > 0  # every deal has at least one stay
     assert_table_mirrors(history, HISTORY)
@@ -44,7 +30,7 @@ def test_modules_all_loads_the_stage_history_too(emulator, monkeypatch) -> None:
 
 def test_modules_without_deals_load_no_stage_history(emulator, monkeypatch) -> None:
     load(monkeypatch, emulator, "--modules", "Leads,Contacts")
-    assert HISTORY not in tables()
+    assert HISTORY not in dataset_tables()
     assert "DealHistory" not in list_calls(emulator)
 
 
@@ -93,7 +79,7 @@ def test_a_fresh_working_directory_finds_the_history_module_with_one_metadata_ca
     load(monkeypatch, emulator)
     shutil.rmtree(isolated_dlt / "dlt_data" / "pipelines" / "zoho_crm")  # a new CI runner: state only in DuckDB
     emulator.reset_stats()
-    out = load(monkeypatch, emulator)
+    out = load(monkeypatch, emulator).output
     calls = emulator.stats()["calls"]
     fields = [r["params"].get("module") for r in emulator.requests if r["kind"] == "fields_meta"]
     assert fields == ["Deals"]  # the module most like "DealHistory", whose Stage field names it
@@ -105,7 +91,7 @@ def test_a_stage_history_the_profile_cannot_read_is_skipped_with_a_warning(make_
     emu = make_emulator(no_permission_modules={"DealHistory"})
     load(monkeypatch, emu, "--modules", "Deals")
     assert "Skipped DealHistory: Zoho answered NO_PERMISSION" in caplog.text
-    assert table_count("zoho_crm_deals") == emu.count("Deals") and HISTORY not in tables()
+    assert table_count("zoho_crm_deals") == emu.count("Deals") and HISTORY not in dataset_tables()
 
 
 def test_resetting_deals_reloads_its_stage_history_too(emulator, monkeypatch) -> None:

@@ -5,7 +5,7 @@ from typing import Any, Dict, List
 import pytest
 import requests
 
-from tests.e2e.conftest import column_types, configure_env, query, run_cli, table_count
+from tests.e2e.helpers import column_types, dataset_tables, load, query, table_count
 from tests.e2e.mirror import NAMING, assert_table_mirrors
 from zoho_crm import table_name
 
@@ -30,13 +30,6 @@ EXPECTED = {
     "multiselectpicklist": ("json", "JSON"),
 }
 LOOKUPS = ("lookup", "ownerlookup", "userlookup", "layout")
-
-
-def load(monkeypatch: pytest.MonkeyPatch, emu: Any, *args: str, **env: str) -> str:
-    configure_env(monkeypatch, emu, **env)
-    code, out, err = run_cli(*args)
-    assert code == 0, err
-    return out
 
 
 def zoho_fields(emu: Any, module: str) -> List[Dict[str, Any]]:
@@ -111,9 +104,7 @@ def test_custom_field_null_in_every_record_still_has_a_typed_column(emulator, mo
 
 def test_multiselect_picklists_are_json_everywhere(emulator, monkeypatch) -> None:
     load(monkeypatch, emulator)
-    tables = {
-        r[0] for r in query("SELECT table_name FROM information_schema.tables WHERE table_schema='zoho_crm_data'")
-    }
+    tables = dataset_tables()
     for module in ("Leads", "Contacts", "Accounts", "Deals", "Products", "Campaigns"):
         for field in zoho_fields(emulator, module):
             if field["data_type"] == "multiselectpicklist":
@@ -123,13 +114,11 @@ def test_multiselect_picklists_are_json_everywhere(emulator, monkeypatch) -> Non
 
 
 def test_modules_all_loads_the_custom_module(emulator, monkeypatch) -> None:
-    out = load(monkeypatch, emulator, "--modules", "all")
+    out = load(monkeypatch, emulator, "--modules", "all").out
     assert table_count("zoho_crm_vehicles") == emulator.count("Vehicles") > 0
     assert_table_mirrors(emulator.records("Vehicles"), "zoho_crm_vehicles")
     assert "zoho_crm_users" in out
-    tables = {
-        r[0] for r in query("SELECT table_name FROM information_schema.tables WHERE table_schema='zoho_crm_data'")
-    }
+    tables = dataset_tables()
     assert "zoho_crm_quoted_items" not in tables and "zoho_crm_contacts_x_deals" not in tables  # subform/linking
 
 
@@ -231,7 +220,7 @@ def test_record_restored_from_the_recycle_bin_comes_back(emulator, monkeypatch) 
 
 def test_metadata_is_read_once_per_run_and_counted_in_the_summary(make_emulator, monkeypatch) -> None:
     emu = make_emulator(default_records=3, records_per_module={"Leads": 900})
-    out = load(monkeypatch, emu, "--modules", "Leads,Deals", SETTINGS_TABLES="none")
+    out = load(monkeypatch, emu, "--modules", "Leads,Deals", SETTINGS_TABLES="none").out
     calls = emu.stats()["calls"]
     # Leads, Deals and Deals' stage history (DealHistory: a few rows, one detail call)
     assert calls["fields_meta"] == 3 and calls["modules_meta"] == 1 and calls["detail"] == 9 + 1 + 1

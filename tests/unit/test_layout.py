@@ -8,7 +8,7 @@ from typing import Dict, Iterator, Set
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.helpers import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "zoho_crm"
 CLI = REPO_ROOT / "zoho_crm_pipeline.py"
