@@ -111,7 +111,7 @@ def test_one_reconciling_run_makes_every_value_and_id_equal_to_zohos(drifting_or
     assert log[0][0] == 5
 
     emu.reset_stats()
-    load(monkeypatch, emu, *ARGS, SETTINGS_TABLES="none")  # the next run, inside the default 24 hours
+    load(monkeypatch, emu, *ARGS, SETTINGS_TABLES="none", RECONCILE_EVERY_HOURS=None)  # the default: 24 hours
     assert record_calls(emu) == {"reconcile_list": 0, "detail": 0, "bulk_create": 0}
     assert wrong_tables(emu) == []
 
@@ -155,7 +155,7 @@ def test_a_reconciliation_the_credit_budget_cannot_pay_waits_with_nothing_applie
     assert drifting_org.stats()["credits_total"] <= 14
     assert len(reconciled_modules()) < len(MODULES)  # what the budget cannot pay waits, nothing of it applied
     assert wrong_tables(drifting_org)
-    load(monkeypatch, drifting_org, *ARGS, SETTINGS_TABLES="none", RECONCILE_EVERY_HOURS="0")
+    load(monkeypatch, drifting_org, *ARGS, SETTINGS_TABLES="none", RECONCILE_EVERY_HOURS="0", CREDIT_BUDGET=None)
     assert wrong_tables(drifting_org) == []
 
 
@@ -259,6 +259,7 @@ def test_postgres_mirror_is_reconciled_too(drifting_org: ZohoEmulator, monkeypat
 KILLED = """
 import os, runpy, signal, sys
 where = sys.argv[1]
+sys.path.insert(0, os.path.dirname(sys.argv[2]))
 if where == "extract":
     from zoho_crm.readers import reconcile
     items = reconcile._Job.items
@@ -277,7 +278,6 @@ else:
             os.kill(os.getpid(), signal.SIGKILL)
     DuckDbCopyJob.run = killed_after_copy
 sys.argv = [sys.argv[2], *sys.argv[3:]]
-sys.path.insert(0, os.path.dirname(sys.argv[0]))
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
 

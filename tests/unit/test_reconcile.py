@@ -84,3 +84,40 @@ def test_values_compare_equal_whichever_way_they_arrived(zoho, csv, mirror, kind
 def test_a_changed_value_does_not_compare_equal() -> None:
     assert canonical(1234.5, "number") != canonical(Decimal("1234.51"), "number")
     assert canonical({"name": "Acme Ltd"}, "name") != canonical("Acme", "name")
+
+
+def _refusal(status: int, code: str):
+    import json
+
+    from requests import Response
+
+    from zoho_crm.errors import ZohoApiError
+
+    response = Response()
+    response.status_code = status
+    response._content = json.dumps({"code": code, "message": "no", "status": "error", "details": {}}).encode()
+    return ZohoApiError(response, "Leads")
+
+
+def test_a_reconciliation_zoho_refuses_waits_for_the_next_run_and_the_run_goes_on(caplog) -> None:
+    from zoho_crm.readers.reconcile import _postponed_on_refusal
+
+    def refused():
+        yield [{"id": "1"}]
+        raise _refusal(400, "INVALID_DATA")
+
+    assert list(_postponed_on_refusal("Leads", refused())) == [[{"id": "1"}]]
+    assert "Reconciliation of Leads postponed to the next run" in caplog.text
+
+
+@pytest.mark.parametrize("status,code", [(429, "TOO_MANY_REQUESTS"), (401, "INVALID_TOKEN"), (500, "INTERNAL_ERROR")])
+def test_throttling_outages_and_a_rejected_token_still_stop_the_run(status, code) -> None:
+    from zoho_crm.errors import ZohoApiError
+    from zoho_crm.readers.reconcile import _postponed_on_refusal
+
+    def refused():
+        raise _refusal(status, code)
+        yield
+
+    with pytest.raises(ZohoApiError):
+        list(_postponed_on_refusal("Leads", refused()))

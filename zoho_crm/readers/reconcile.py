@@ -39,6 +39,7 @@ from ..api.ledger import RunLedger
 from ..api.timestamps import EPOCH, to_utc
 from ..context import RunContext
 from ..destination import mirror_read
+from ..errors import ZohoApiError
 from ..records.csv_records import name_column
 from ..records.schema import TFieldMeta
 from ..records.shape import shape_records
@@ -50,6 +51,7 @@ from ..settings import (
     NAMED_LOOKUP_TYPES,
     PER_PAGE,
     RECONCILED_DELETION,
+    SKIPPED,
     VOLATILE_TYPES,
 )
 from .bulk import BulkReadFailed, JobJournal, export, journal_path
@@ -72,6 +74,7 @@ REPORT_COLUMNS = {
         for n in ("checked", "refreshed", "added", "removed", "credits")
     },
 }
+RUN_ERRORS = frozenset({"INVALID_TOKEN", "AUTHENTICATION_FAILURE"})  # the token, not the module: fail the run
 NUMBER_TYPES = frozenset({"double", "currency", "integer", "long", "bigint", "decimal", "percent"})
 TLive = Dict[int, Tuple[int, int]]  # id -> (Modified_Time as epoch seconds, hash of the compared values)
 
@@ -121,9 +124,20 @@ def reconciliation(
         return
     done: List[bool] = []
     job = _Job(context, module, table, ids_per_request, bulk_threshold, pipeline, started)
-    yield from in_extract_pool(context, job.items(done))
+    yield from in_extract_pool(context, _postponed_on_refusal(module, job.items(done)))
     if done:
         state[RECONCILED_AT] = started.isoformat()  # committed with the load package, like the cursors
+
+
+def _postponed_on_refusal(module: str, items: Iterator[List[TDataItem]]) -> Iterator[List[TDataItem]]:
+    """A reconciliation Zoho refuses (a module the token may no longer read, a field it may not list) does not fail
+    the run's incremental part: it is tried again on the next run. Throttling and a rejected token still stop it."""
+    try:
+        yield from items
+    except ZohoApiError as ex:
+        if ex.status_code == 429 or ex.status_code >= 500 or ex.code in RUN_ERRORS:
+            raise
+        logger.warning("Reconciliation of %s postponed to the next run: %s", module, ex, extra=SKIPPED)
 
 
 def due(reconciled_at: Optional[str], every_hours: float, now: pendulum.DateTime) -> bool:
