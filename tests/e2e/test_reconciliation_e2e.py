@@ -11,10 +11,10 @@ from typing import Any, Callable, Dict, List, Tuple
 
 import dlt
 import pytest
-from tests.e2e.helpers import configure_env, load, query, run_cli, table_count
-from tests.helpers import REPO_ROOT
 
+from tests.e2e.helpers import configure_env, load, query, run_cli, table_count
 from tests.e2e.mirror import assert_table_mirrors
+from tests.helpers import REPO_ROOT
 from zoho_crm import table_name
 from zoho_emulator import ZohoEmulator
 

@@ -45,14 +45,16 @@ def test_configured_extract_workers_and_writer_settings_win(monkeypatch: pytest.
 
 
 def test_writer_defaults_apply_to_this_source_only_and_nothing_is_written_into_dlt_config() -> None:
+    other = dlt.pipeline("another_source", destination=dlt.destinations.duckdb("other.duckdb"))
+    other.extract([{"a": 1}], table_name="things")  # the active pipeline loads another source
     assert dlt.config.get("data_writer.file_max_items") is None
     with requests_mock.Mocker() as m:
         source = build(m)
     with Container().injectable_context(SourceInjectableContext(source)):
         assert dlt.config.get("data_writer.file_max_items") == 100_000
         assert dlt.config.get("data_writer.disable_compression") is True
-    other = dlt.pipeline("another_source", destination=dlt.destinations.duckdb("other.duckdb"))
-    other.extract([{"a": 1}], table_name="things")
+    other.activate()
+    other.extract([{"a": 2}], table_name="things")
     assert dlt.config.get("data_writer.file_max_items") is None  # another source's pipeline: dlt's own defaults
     providers = [p.name for p in dlt.config.config_providers]
     assert providers[-1] == ZohoCrmDefaults.NAME and providers.count(ZohoCrmDefaults.NAME) == 1
