@@ -9,7 +9,9 @@ How it reads Zoho (API v7, https://www.zoho.com/crm/developer/docs/api/v7/):
 - `GET /crm/v7/settings/modules` checks the configured modules once per run; field-tracker modules it lists
   (`DealHistory`, the stage history of Deals) are loaded with the module they track (`tables/history.py`);
 - the org's settings (org, roles, profiles, territories, currencies, layouts, pipelines) are replaced at most once
-  per `settings_refresh_hours` (`tables/settings_tables.py`).
+  per `settings_refresh_hours` (`tables/settings_tables.py`);
+- once per `reconcile_every_hours` each module is reconciled with Zoho: formula, rollup and lookup-name values that
+  change without `Modified_Time`, deletions no `/deleted` call reports, restored records (`readers/reconcile.py`).
 
 Credentials: create a Self Client in the Zoho API console of your data centre (https://api-console.zoho.com),
 generate a grant code with the scopes `ZohoCRM.modules.READ,ZohoCRM.settings.modules.READ,
