@@ -1,6 +1,6 @@
 """The tables of one module: its records (merged on `id`), fed by a hidden id listing, and its deletions."""
 
-from typing import Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Tuple, Union
 
 import dlt
 import pendulum
@@ -38,10 +38,11 @@ def module_resources(
     """The records resource of one module, its deletion log (plus tombstones in hard mode), and its reconciliation
     (unless `reconcile_every_hours` is None: never)."""
     table = table_name(module)
-    # both resources that write the module table carry the hard_delete hint: dlt computes a table's schema from
+    hard = delete_mode == "hard"
+    # every resource that writes the module table carries the hard_delete hint: dlt computes a table's schema from
     # whichever resource reaches it first in a run
     tombstone_column = {DELETED_FLAG: {"data_type": "bool", "hard_delete": True, "nullable": True}}
-    columns = {CURSOR_FIELD: {"dedup_sort": "desc"}, **(tombstone_column if delete_mode == "hard" else {})}
+    columns = {CURSOR_FIELD: {"dedup_sort": "desc"}, **(tombstone_column if hard else {})}
     ids = dlt.resource(modified_record_ids, name=f"{table}_ids", selected=False, primary_key="id")(
         context,
         module,
@@ -50,72 +51,53 @@ def module_resources(
         # rows of the still-running second come without a cursor value: loaded, but not moving the cursor
         dlt.sources.incremental(CURSOR_FIELD, initial_value=start, on_cursor_value_missing="include"),
     )
-    records = ids | dlt.transformer(
-        records_by_ids,
-        name=table,
-        write_disposition="merge",
-        primary_key="id",
-        parallelized=True,
-        columns=columns,
-    )(context, module)
+    records = _merged(ids, records_by_ids, table, table, columns, parallelized=True)(context, module)
     context.ledger.track_metrics(module, records.custom_metrics)  # calls and credits in the trace
     yield records
 
     deletions = dlt.resource(deleted_records, name=f"{table}_deletions", selected=False, primary_key="id")(
         context, module, dlt.sources.incremental(DELETED_CURSOR, initial_value=start)
     )
-    yield deletions | dlt.transformer(
-        deletion_log,
-        name=f"{table}_deleted_log",
-        table_name=DELETED_TABLE,
-        write_disposition="merge",
-        primary_key=("module", "id"),
-        columns=LOG_COLUMNS,
-    )
-    if delete_mode == "hard":
-        yield deletions | dlt.transformer(
-            tombstones,
-            name=f"{table}_tombstones",
-            table_name=table,
-            write_disposition="merge",
-            primary_key="id",
-            columns=tombstone_column,
-        )(table, context.ledger)
+    yield _merged(deletions, deletion_log, f"{table}_deleted_log", DELETED_TABLE, LOG_COLUMNS, LOG_KEY)
+    if hard:
+        yield _merged(deletions, tombstones, f"{table}_tombstones", table, tombstone_column)(table, context.ledger)
     if reconcile_every_hours is None:
         return
     found = dlt.resource(reconciliation, name=f"{table}_reconcile", selected=False)(
         context, module, table, reconcile_every_hours, ids_per_request, bulk_threshold
     )
-    yield found | dlt.transformer(
-        reconciled_records,
-        name=f"{table}_reconciled",
+    yield _merged(found, reconciled_records, f"{table}_reconciled", table, columns)(context, module)
+    if hard:
+        yield _merged(found, ghost_tombstones, f"{table}_reconciled_tombstones", table, tombstone_column)(
+            table, context.ledger
+        )
+    yield _merged(found, ghost_log, f"{table}_reconciled_log", DELETED_TABLE, LOG_COLUMNS, LOG_KEY)
+    yield _merged(
+        found, report, f"{table}_reconciliation_report", RECONCILIATIONS_TABLE, REPORT_COLUMNS, REPORT_KEY
+    )
+
+
+LOG_KEY = ("module", "id")
+REPORT_KEY = ("module", "reconciled_at")
+
+
+def _merged(
+    parent: DltResource,
+    transform: Callable[..., Any],
+    name: str,
+    table: str,
+    columns: Any,
+    primary_key: Union[str, Tuple[str, ...]] = "id",
+    parallelized: bool = False,
+) -> Any:
+    """`parent` piped into a transformer that merges into `table` on `primary_key`."""
+    transformer = dlt.transformer(
+        transform,
+        name=name,
         table_name=table,
         write_disposition="merge",
-        primary_key="id",
+        primary_key=primary_key,
         columns=columns,
-    )(context, module)
-    if delete_mode == "hard":
-        yield found | dlt.transformer(
-            ghost_tombstones,
-            name=f"{table}_reconciled_tombstones",
-            table_name=table,
-            write_disposition="merge",
-            primary_key="id",
-            columns=tombstone_column,
-        )(table, context.ledger)
-    yield found | dlt.transformer(
-        ghost_log,
-        name=f"{table}_reconciled_log",
-        table_name=DELETED_TABLE,
-        write_disposition="merge",
-        primary_key=("module", "id"),
-        columns=LOG_COLUMNS,
+        parallelized=parallelized,
     )
-    yield found | dlt.transformer(
-        report,
-        name=f"{table}_reconciliation_report",
-        table_name=RECONCILIATIONS_TABLE,
-        write_disposition="merge",
-        primary_key=("module", "reconciled_at"),
-        columns=REPORT_COLUMNS,
-    )
+    return parent | transformer
