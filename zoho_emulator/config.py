@@ -150,6 +150,9 @@ class EmulatorConfig:
     ids_full_records: bool = True
     """``?ids=`` returns full detail records incl. subforms/line items/multi-select lookups (UNCONFIRMED);
     False = list shape."""
+    ids_unknown: str = "omit"
+    """An id in ``?ids=`` that names no live record (deleted, purged): "omit" (left out; 204 when none is left) or
+    "invalid_data" (400 INVALID_DATA naming the id) (UNCONFIRMED)."""
     coql_counts_converted: bool = False
     """COQL ``COUNT`` on Leads counts converted leads too (UNCONFIRMED; Get Records hides them by default)."""
     ids_apply_converted_filter: bool = True

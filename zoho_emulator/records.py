@@ -176,6 +176,8 @@ class RecordsApi:
         seen: set[int] = set()
         for i in raw_ids:
             st = ms.by_id.get(int(i))
+            if cfg.ids_unknown == "invalid_data" and (st is None or st.deleted):
+                raise invalid_data("ids", f"the id given seems to be invalid: {i}")
             if st is not None and not st.deleted and st.id not in seen and keep(st):
                 seen.add(st.id)
                 found.append(st)

@@ -294,3 +294,17 @@ def test_a_killed_reconciliation_is_redone_never_half_applied(drifting_org: Zoho
     assert rerun.code == 0, rerun.err
     assert wrong_tables(drifting_org) == []
     assert query("SELECT count(*) FROM zoho_crm_reconciliations WHERE module = 'Leads'")[0][0] >= 1
+
+
+@pytest.mark.parametrize("ids_unknown", ["omit", "invalid_data"])
+def test_ghosts_are_removed_whether_zoho_leaves_out_or_refuses_ids_it_no_longer_has(
+    make_emulator: Callable[..., ZohoEmulator], monkeypatch, ids_unknown: str
+) -> None:
+    emu = make_emulator(seed=13, default_records=3, records_per_module={"Leads": 150}, ids_unknown=ids_unknown)
+    load(monkeypatch, emu, "--modules", "Leads", SETTINGS_TABLES="none")
+    ghosts = emu.delete("Leads", 4)
+    emu.empty_recycle_bin("Leads", ghosts)
+    emu.advance(2)
+    run = load(monkeypatch, emu, "--modules", "Leads", SETTINGS_TABLES="none", RECONCILE_EVERY_HOURS="0")
+    assert "4 removed" in run.out
+    assert_table_mirrors(emu.records("Leads"), table_name("Leads"))

@@ -314,7 +314,8 @@ class _Job:
         return live
 
     def _fetched(self, ids: List[str]) -> Iterator[List[TDataItem]]:
-        """The records of `ids`, fetched `ids_per_request` at a time, `max_concurrency` calls at once."""
+        """The records of `ids` Zoho still has (`rest.fetch_records`), `ids_per_request` at a time, `max_concurrency`
+        calls at once."""
         batches = [ids[i : i + self.ids_per_request] for i in range(0, len(ids), self.ids_per_request)]
         if not batches:
             return

@@ -180,7 +180,9 @@ def fetch_records(context: RunContext, module: str, ids: List[str]) -> List[TDat
     """`GET /{module}?ids=…`; halves the batch when Zoho says it holds too many ids.
 
     Zoho documents `fields` as mandatory only when listing; should it demand `fields` with `ids` too, the
-    records are read in chunks of at most 50 fields and joined on `id`.
+    records are read in chunks of at most 50 fields and joined on `id`. Ids of records Zoho no longer has
+    (deleted since they were listed) are left out of its answer; should Zoho refuse them instead (400
+    INVALID_DATA about `ids`), the batch is halved until the refused id is asked alone, and left out.
     """
     params: Dict[str, Any] = {"ids": ",".join(ids), **module_params(context, module)}
     try:
@@ -190,7 +192,10 @@ def fetch_records(context: RunContext, module: str, ids: List[str]) -> List[TDat
             return fetch_records(context, module, ids)
         if ex.code == "REQUIRED_PARAM_MISSING" and ex.details.get("param_name") == "fields":
             return _fetch_in_field_chunks(context, module, params)
-        if ex.code != "LIMIT_EXCEEDED" or len(ids) < 2:
+        refused_id = ex.code == "INVALID_DATA" and "ids" in (ex.details.get("api_name"), ex.details.get("param_name"))
+        if refused_id and len(ids) == 1:
+            return []  # Zoho has no such record (any more)
+        if (ex.code != "LIMIT_EXCEEDED" and not refused_id) or len(ids) < 2:
             raise
     half = len(ids) // 2
     return fetch_records(context, module, ids[:half]) + fetch_records(context, module, ids[half:])
