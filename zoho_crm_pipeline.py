@@ -11,10 +11,11 @@ from typing import Any, Dict, List, Optional
 
 import dlt
 
-from zoho_crm import MirrorResult, ZohoCrmMirror, ZohoCrmStoppedEarly
+from zoho_crm import MirrorResult, RunStop, ZohoCrmMirror, ZohoCrmStoppedEarly
 from zoho_crm.destination.resolve import DEFAULT_DATASET, TABLE_FORMATS, resolve_dataset, resolve_destination
 from zoho_crm.runner import EXIT_CONFIGURATION, EXIT_DONE, describe_failure, failure_report
 from zoho_crm.runner.logs import configure_logging, log_level_is_verbose, release_skipped
+from zoho_crm.runner.signals import stopping_on_signals
 from zoho_crm.runner.summary import summary_lines
 
 PIPELINE_NAME = "zoho_crm"  # `dlt deploy` reads the literal in build_pipeline(); keep both the same
@@ -69,9 +70,11 @@ def run(args: argparse.Namespace, pipeline: dlt.Pipeline, source_args: Optional[
     """Mirror the org into `pipeline` with the flags' options, then print the summary (also when a credit budget
     stopped the run: what was fetched is loaded)."""
     source_args = {**(source_args or {}), **({"modules": args.modules} if args.modules else {})}
-    mirror = ZohoCrmMirror(full_refresh=args.full_refresh, table_format=args.table_format, **source_args)
+    stop = RunStop()  # SIGTERM and SIGINT ask the run to stop (exit 3, nothing lost)
+    mirror = ZohoCrmMirror(full_refresh=args.full_refresh, table_format=args.table_format, stop=stop, **source_args)
     try:
-        result: MirrorResult = mirror.run(pipeline)  # `dlt deploy` looks for this `.run(` call
+        with stopping_on_signals(stop):
+            result: MirrorResult = mirror.run(pipeline)  # `dlt deploy` looks for this `.run(` call
     except ZohoCrmStoppedEarly as stop:
         if stop.result is not None:
             print("\n".join(summary_lines(pipeline, stop.result)))

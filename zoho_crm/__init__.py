@@ -33,6 +33,7 @@ from dlt.sources import DltResource
 
 from .api.auth import ZohoCrmCredentials
 from .api.ledger import RunLedger
+from .api.stop import RunStop
 from .config import (
     TDataCenter,
     TDeleteMode,
@@ -44,7 +45,7 @@ from .config import (
     wants_defaults_or_all,
 )
 from .context import RunContext, ZohoCrmSource, run_context
-from .errors import ZohoCrmStoppedEarly, ZohoCrmUserError
+from .errors import ZohoCrmStoppedEarly, ZohoCrmUserError, ZohoRunStopped
 from .readers.org_settings import SettingsReader
 from .readers.users import users
 from .runner.mirror import MirrorResult, run_mirror
@@ -66,11 +67,13 @@ from .tables.settings_tables import DEFAULT_SETTINGS_REFRESH_HOURS, SETTINGS_TAB
 __all__ = [
     "MirrorResult",
     "RunLedger",
+    "RunStop",
     "ZohoCrmCredentials",
     "ZohoCrmMirror",
     "ZohoCrmSource",
     "ZohoCrmStoppedEarly",
     "ZohoCrmUserError",
+    "ZohoRunStopped",
     "mirror",
     "resolve_urls",
     "table_name",
@@ -98,6 +101,7 @@ def zoho_crm_source(
     settings_refresh_hours: float = DEFAULT_SETTINGS_REFRESH_HOURS,
     reconcile_every_hours: Union[float, str, None] = DEFAULT_RECONCILE_EVERY_HOURS,
     ledger: Optional[RunLedger] = None,
+    stop: Optional[RunStop] = None,
 ) -> Iterator[Union[RunContext, DltResource]]:
     """Load Zoho CRM modules into `zoho_crm_<module>` tables, incrementally on `Modified_Time`, merged on `id`.
 
@@ -135,6 +139,8 @@ def zoho_crm_source(
             one.
         ledger: Collects calls, credits, retries and deletions of the run (`zoho_crm.mirror` reports them); by
             default the source makes its own (`source.context.ledger`).
+        stop: Asks the run's calls to stop (`RunStop.request`: a signal, a failure elsewhere); `zoho_crm.mirror`
+            passes its own.
 
     Yields:
         The run's `RunContext` (kept by the source object as `context`), then per module (and per history module
@@ -144,7 +150,9 @@ def zoho_crm_source(
     register_defaults()  # dlt may have reloaded its providers since the import (Airflow does)
     ledger = ledger if ledger is not None else RunLedger()
     ledger.credit_budget = credit_budget
-    context = run_context(credentials, str(api_base_url), str(accounts_url), max_concurrency, max_retry_seconds, ledger)
+    context = run_context(
+        credentials, str(api_base_url), str(accounts_url), max_concurrency, max_retry_seconds, ledger, stop
+    )
     yield context
     start = parse_start_date(start_date)
     wanted = resolve_modules(modules, context.metadata.modules())
@@ -183,27 +191,43 @@ class ZohoCrmMirror:
             module and settings table when none is named (or `all`).
         table_format: "delta" for merged Delta tables on the filesystem destination (default: the pipeline's
             `[pipelines.<name>] table_format`, else none).
+        stop: Lets the caller stop the run promptly: `stop.request(ZohoRunStopped("SIGTERM"))` (the CLI does so on
+            SIGTERM and SIGINT); the run then raises `ZohoRunStopped` with nothing lost.
         **source_args: Arguments of `zoho_crm_source` (the rest comes from dlt's configuration).
     """
 
-    def __init__(self, *, full_refresh: bool = False, table_format: Optional[str] = None, **source_args: Any) -> None:
+    def __init__(
+        self,
+        *,
+        full_refresh: bool = False,
+        table_format: Optional[str] = None,
+        stop: Optional[RunStop] = None,
+        **source_args: Any,
+    ) -> None:
         self.full_refresh = full_refresh
         self.table_format = table_format
+        self.stop = stop
         self.source_args = source_args
 
     def run(self, pipeline: dlt.Pipeline) -> MirrorResult:
         """Mirror the org into `pipeline` (see `mirror`)."""
-        options = {"full_refresh": self.full_refresh, "table_format": self.table_format}
+        options = {"full_refresh": self.full_refresh, "table_format": self.table_format, "stop": self.stop}
         return run_mirror(pipeline, zoho_crm_source, **options, **self.source_args)
 
 
 def mirror(
-    pipeline: dlt.Pipeline, *, full_refresh: bool = False, table_format: Optional[str] = None, **source_args: Any
+    pipeline: dlt.Pipeline,
+    *,
+    full_refresh: bool = False,
+    table_format: Optional[str] = None,
+    stop: Optional[RunStop] = None,
+    **source_args: Any,
 ) -> MirrorResult:
     """Bring `pipeline`'s tables up to date with the Zoho CRM org, with every guarantee of the CLI.
 
     In order: takes the pipeline's run lock (another run in progress: `RunInProgress`, before any Zoho call);
-    finishes the load packages a killed or failed run left (after repairing what a kill leaves between dlt's
+    checks the destination (its package, configuration, connection: `destination/preflight.py`); finishes the load
+    packages a killed or failed run left (after repairing what a kill leaves between dlt's
     steps); builds the source; replaces the tables and cursors of another org the pipeline mirrored before (its
     state is synced from the destination first); resets the named modules on `full_refresh`; loads (parquet where
     the destination takes it, DuckDB held open through the load step); applies deletions to Delta tables. Prints
@@ -213,6 +237,7 @@ def mirror(
         pipeline: Any dlt pipeline, destination set.
         full_refresh: See `ZohoCrmMirror`.
         table_format: See `ZohoCrmMirror`.
+        stop: See `ZohoCrmMirror`.
         **source_args: Arguments of `zoho_crm_source`, e.g. `modules=["Leads", "Deals"]`, `credit_budget=500`.
 
     Returns:
@@ -223,7 +248,7 @@ def mirror(
             exception's `result` says what; Zoho's daily limit; throttled; another run in progress). Run again.
         ZohoCrmUserError: Something to fix in the configuration, credentials or scopes (the message says what).
     """
-    return ZohoCrmMirror(full_refresh=full_refresh, table_format=table_format, **source_args).run(pipeline)
+    return ZohoCrmMirror(full_refresh=full_refresh, table_format=table_format, stop=stop, **source_args).run(pipeline)
 
 
 register_defaults()

@@ -24,6 +24,7 @@ from .api.client import ZohoClient
 from .api.gate import ZohoGate
 from .api.ledger import RunLedger
 from .api.quirks import ZohoQuirks
+from .api.stop import RunStop
 from .errors import ZohoOrgChangedError
 from .records.metadata import OrgMetadata
 
@@ -111,6 +112,7 @@ def run_context(
     max_concurrency: int,
     max_retry_seconds: float,
     ledger: RunLedger,
+    stop: Optional[RunStop] = None,
 ) -> RunContext:
     """Wire one run: gate (with dlt's `[runtime] request_*` backoff and timeout) → OAuth → client → metadata.
 
@@ -121,6 +123,7 @@ def run_context(
         max_concurrency: Calls in flight at once, for the whole run.
         max_retry_seconds: Time one call may spend retrying.
         ledger: Counts the run's calls and credits (its `credit_budget` set).
+        stop: Where the run is asked to stop (a signal, a failure); default: a request of its own.
     """
     runtime = resolve_configuration(RuntimeConfiguration())
     gate = ZohoGate(
@@ -129,6 +132,7 @@ def run_context(
         ledger,
         backoff_base=float(runtime.request_backoff_factor),
         backoff_cap=float(runtime.request_max_retry_delay),
+        stop=stop,
     )
     auth = ZohoOAuth(
         access_token_url=f"{accounts_url}/oauth/v2/token",

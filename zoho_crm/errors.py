@@ -25,6 +25,23 @@ class ZohoCrmStoppedEarly(Exception):
     result: Any = None
 
 
+class ZohoRunStopped(ZohoCrmStoppedEarly):
+    """The run was asked to stop (SIGTERM, SIGINT) and stopped with nothing lost."""
+
+    def __init__(self, signal_name: str, step: Optional[str] = None) -> None:
+        self.signal_name, self.step = signal_name, step
+        if step in ("normalize", "load"):
+            tail = "the load package stays pending and the next run loads it first"
+        else:
+            tail = "nothing of this run was loaded, the next run fetches it again"
+        where = f" during {step}" if step else ""
+        super().__init__(f"stopped by {signal_name}{where}: {tail}; nothing lost, run again")
+
+
+class DestinationInUse(ZohoCrmStoppedEarly):
+    """Another process holds the destination (a DuckDB file open elsewhere): checked before any Zoho call."""
+
+
 class ZohoConfigError(ZohoCrmUserError, ValueError):
     """Invalid configuration value."""
 

@@ -92,7 +92,7 @@ def test_duckdb_file_held_by_another_process_names_the_file_and_the_process(
 ) -> None:
     configure_env(monkeypatch, emulator)
     code, out, err = run_cli("--modules", "Leads")
-    assert code == 1
+    assert code == 3  # nothing lost: run again once the file is free (issue 22: was 1)
     expected = (
         f"error: sync step failed: the DuckDB file {tmp_path / 'zoho_crm.duckdb'} is in use by another process "
         f"(PID {duckdb_holder.pid}, {os.path.realpath(sys.executable)}): close it (a notebook, DBeaver, the duckdb "

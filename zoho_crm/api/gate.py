@@ -32,7 +32,6 @@ from requests.hooks import default_hooks, dispatch_hook
 
 from ..errors import (
     ZohoBudgetError,
-    ZohoCrmStoppedEarly,
     ZohoDailyLimitError,
     ZohoInvalidResponseError,
     ZohoNetworkError,
@@ -40,9 +39,11 @@ from ..errors import (
 )
 from ..settings import CONCURRENCY_WORDS, DAILY_LIMIT_WORDS, MAX_RETRY_WAIT_SECONDS, UNREACHABLE_ATTEMPTS
 from .ledger import RunLedger, TCallKey
+from .stop import RunStop
 
 CREDITS_REMAINING_HEADER = "X-API-CREDITS-REMAINING"
 BULK_DOWNLOAD_WAIT_SECONDS = 60.0
+STOP_CHECK_SECONDS = 0.2  # how often a call waiting for a slot looks for a stop request
 SPOOL_MEMORY_BYTES = 8 << 20
 SPOOL_CHUNK_BYTES = 1 << 20
 TRANSIENT_ERRORS = (ConnectionError, Timeout, ChunkedEncodingError, ContentDecodingError)
@@ -65,8 +66,9 @@ class AdaptiveLimit:
     """At most `limit` calls in flight. Zoho's concurrency 429 halves the limit once per wave of calls (calls sent
     before the last decrease do not lower it again); a streak of successes raises it by one, up to `maximum`."""
 
-    def __init__(self, maximum: int) -> None:
+    def __init__(self, maximum: int, stop: Optional[RunStop] = None) -> None:
         self.maximum = maximum
+        self.stop = stop or RunStop()
         self.limit = maximum
         self.in_flight = 0
         self.peak = 0
@@ -78,8 +80,8 @@ class AdaptiveLimit:
     def slot(self) -> Iterator[int]:
         """Hold one slot while a request is on the wire; yields the epoch the call was sent in."""
         with self._cond:
-            while self.in_flight >= self.limit:
-                self._cond.wait()
+            while self.in_flight >= self.limit and not self.stop.requested:
+                self._cond.wait(STOP_CHECK_SECONDS)  # a stop request lets waiters through: the gate refuses them
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
             epoch = self._epoch
@@ -148,22 +150,36 @@ class ZohoGate:
         ledger: RunLedger,
         backoff_base: float = 1.0,
         backoff_cap: float = MAX_RETRY_WAIT_SECONDS,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Optional[Callable[[float], None]] = None,
         clock: Callable[[], float] = time.monotonic,
+        stop: Optional[RunStop] = None,
     ) -> None:
-        self.limit = AdaptiveLimit(max_concurrency)
+        self.stop = stop or RunStop()
+        self.limit = AdaptiveLimit(max_concurrency, self.stop)
         self.max_retry_seconds = max_retry_seconds
         self.ledger = ledger
         self.backoff_base = max(backoff_base, 0.001)
         self.backoff_cap = max(min(backoff_cap, MAX_RETRY_WAIT_SECONDS), self.backoff_base)
         self.reached = False  # an answer came back: later connection failures are blips, not a wrong URL
-        self.stopped: Optional[ZohoCrmStoppedEarly] = None  # set once the run must stop: no call is sent after it
-        self._sleep = sleep
+        self._sleep = sleep or self.stop.wait  # a stop request wakes every sleeping retry
         self._clock = clock
 
     def sleep(self, seconds: float) -> None:
-        """Wait (with the gate's clock, so tests can fake time)."""
+        """Wait (with the gate's clock, so tests can fake time); a stop request ends the wait with its exception."""
         self._sleep(seconds)
+        if self.stop.requested:
+            raise self.stop.exception()
+
+    @contextlib.contextmanager
+    def stopping_the_run_on_failure(self) -> Iterator[None]:
+        """A failure inside the block stops the whole run: the other threads' calls and retries give up at once."""
+        try:
+            yield
+        except GeneratorExit:
+            raise
+        except BaseException as ex:
+            self.stop.request(ex)
+            raise
 
     def session(self, timeout: float) -> Session:
         """A session for dlt's `RESTClient` whose requests go through this gate."""
@@ -179,8 +195,8 @@ class ZohoGate:
         while True:
             attempt += 1
             with self.limit.slot() as epoch:
-                if self.stopped is not None:  # checked with the slot held: no call leaves after the stop
-                    raise self.stopped
+                if self.stop.requested:  # checked with the slot held: no call leaves after a stop
+                    raise self.stop.exception()
                 response, error = _attempt(transmit)
             reason = failure_reason(key, response, error)
             if reason is None:
@@ -191,8 +207,8 @@ class ZohoGate:
                 return response
             if reason == "daily_limit":
                 self.ledger.record_call(key, False)
-                self.stopped = ZohoDailyLimitError(_zoho_message(response))
-                raise self.stopped
+                self.stop.request(ZohoDailyLimitError(_zoho_message(response)))
+                raise self.stop.exception()
             if reason == "throttled" and key[1] != "bulk_download":  # downloads have their own per-minute limit
                 self.limit.throttled(epoch)
             if error is not None and not self.reached and attempt >= UNREACHABLE_ATTEMPTS:
@@ -202,7 +218,7 @@ class ZohoGate:
             if elapsed + wait > self.max_retry_seconds:
                 return self._give_up(key, reason, elapsed, response, error)
             self.ledger.record_retry(reason)
-            self._sleep(wait)
+            self.sleep(wait)
 
     def _wait(self, key: TCallKey, attempt: int, response: Optional[Response]) -> float:
         retry_after = _retry_after(response)
@@ -217,8 +233,8 @@ class ZohoGate:
         self, key: TCallKey, reason: str, elapsed: float, response: Optional[Response], error: Any
     ) -> Response:
         if reason == "throttled":
-            self.stopped = ZohoThrottledError(elapsed)
-            raise self.stopped
+            self.stop.request(ZohoThrottledError(elapsed))
+            raise self.stop.exception()
         if response is None:
             raise ZohoNetworkError(key[0], elapsed, error) from error
         if reason == "invalid_json":

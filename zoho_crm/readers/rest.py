@@ -139,11 +139,12 @@ def rest_batches(
 def records_by_ids(batch: List[TDataItem], context: RunContext, module: str) -> Any:
     """The full records (subforms and line items included) of one batch of listing rows: converted from Bulk Read
     CSV when the rows carry them, else fetched with one `?ids=` call."""
-    records = [row[BULK_RECORD] for row in batch if BULK_RECORD in row]
-    ids = [row["id"] for row in batch if BULK_RECORD not in row]
-    if ids:
-        records.extend(full_records(context, module, ids))
-    return shape_records(context.metadata, module, records)
+    with context.gate.stopping_the_run_on_failure():
+        records = [row[BULK_RECORD] for row in batch if BULK_RECORD in row]
+        ids = [row["id"] for row in batch if BULK_RECORD not in row]
+        if ids:
+            records.extend(full_records(context, module, ids))
+        return shape_records(context.metadata, module, records)
 
 
 def full_records(context: RunContext, module: str, ids: List[str]) -> List[TDataItem]:

@@ -11,6 +11,9 @@ from typing import Any, List
 import dlt
 
 PACKAGE_LOGGER = "zoho_crm"
+DLT_LOGGER = "dlt"
+# dlt's own words for a stop the run's one line already explains ("stopped by SIGTERM during load: …")
+STOP_NOISE = ("Exiting runner due to signal", "was not fully loaded. Load job pool is successfully drained")
 
 
 def log_level_is_verbose() -> bool:
@@ -27,6 +30,9 @@ def configure_logging(verbose: bool) -> None:
         handler.setFormatter(LowerLevelFormatter("%(levelname)s: %(message)s"))
         package_logger.addHandler(handler)
     package_logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    dlt_logger = logging.getLogger(DLT_LOGGER)
+    if not any(isinstance(f, StopNoiseFilter) for f in dlt_logger.filters):
+        dlt_logger.addFilter(StopNoiseFilter())
 
 
 def release_skipped(show: bool) -> None:
@@ -63,6 +69,14 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     @stream.setter
     def stream(self, value: Any) -> None:
         pass
+
+
+class StopNoiseFilter(logging.Filter):
+    """Leaves out dlt's warnings about a stop (a signal) that the run's one line states."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(noise in message for noise in STOP_NOISE)
 
 
 class LowerLevelFormatter(logging.Formatter):

@@ -5,22 +5,26 @@ package's source; the CLI is flags, logging, printing and exit codes around it.
 """
 
 import logging
+import signal
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional
 
 import dlt
+from dlt.common.exceptions import SignalReceivedException
 from dlt.common.pipeline import LoadInfo
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ..api.ledger import RunLedger, TCallKey
+from ..api.stop import RunStop
 from ..config import named_modules
 from ..context import ZohoCrmSource, mirrored_org
 from ..destination import lakehouse
 from ..destination.duckdb import duckdb_held_open_while_loading
+from ..destination.preflight import preflight
 from ..destination.resolve import resolve_table_format
-from ..errors import ZohoCreditBudgetReached, ZohoCrmStoppedEarly
+from ..errors import ZohoCreditBudgetReached, ZohoCrmStoppedEarly, ZohoRunStopped
 from ..settings import TABLE_PREFIX
 from ..tables.history import with_history_modules
 from .failures.chain import exception_chain, first
@@ -83,6 +87,7 @@ def run_mirror(
     *,
     full_refresh: bool = False,
     table_format: Optional[str] = None,
+    stop: Optional[RunStop] = None,
     **source_args: Any,
 ) -> MirrorResult:
     """Mirror the org into `pipeline` (see `zoho_crm.mirror` for the guarantees, in order).
@@ -92,9 +97,29 @@ def run_mirror(
         make_source: `zoho_crm_source` (built only once the run holds the pipeline's lock).
         full_refresh: Reload the named modules (and their stage history), or everything when none is named.
         table_format: "delta", or None for the pipeline's configured table format.
+        stop: Where the caller asks the run to stop (`RunStop.request(ZohoRunStopped("SIGTERM"))`).
         **source_args: Arguments of the source.
     """
-    started, ledger = time.monotonic(), RunLedger()
+    started, ledger, stop = time.monotonic(), RunLedger(), stop or RunStop()
+    try:
+        return _run(pipeline, make_source, full_refresh, table_format, stop, ledger, started, source_args)
+    except PipelineStepFailed as exc:
+        stopped = _stop_of(exc, stop)
+        if stopped is None:
+            raise
+        raise stopped from None
+
+
+def _run(
+    pipeline: dlt.Pipeline,
+    make_source: Callable[..., ZohoCrmSource],
+    full_refresh: bool,
+    table_format: Optional[str],
+    stop: RunStop,
+    ledger: RunLedger,
+    started: float,
+    source_args: Dict[str, Any],
+) -> MirrorResult:
     with PipelineRunLock(pipeline.pipeline_name, pipeline.pipelines_dir) as lock:
         if lock.previous:
             logger.warning(
@@ -104,11 +129,12 @@ def run_mirror(
                 lock.previous.get("started"),
             )
         table_format = resolve_table_format(pipeline, table_format)
+        preflight(pipeline, table_format)  # a run that cannot load fails before its first Zoho call
         with duckdb_held_open_while_loading(pipeline):
             # what a killed or failed run left goes first (its state synced); then this run fetches anew
             synced = pipeline.has_pending_data
             finish_pending_loads(pipeline)
-            source = make_source(**source_args, ledger=ledger)
+            source = make_source(**source_args, ledger=ledger, stop=stop)
             if not synced and pipeline.config.restore_from_destination and not pipeline.dev_mode:
                 pipeline.sync_destination()  # a new working directory: the org guard needs the destination's state
             if table_format:
@@ -147,23 +173,31 @@ def org_changed(pipeline: dlt.Pipeline, source: ZohoCrmSource) -> bool:
 def _load(pipeline: dlt.Pipeline, source: ZohoCrmSource, table_format: Optional[str], refresh: bool) -> LoadInfo:
     """One `pipeline.run` (one trace: extract, normalize, load), parquet where the destination takes it.
 
-    A stop with nothing lost inside dlt's steps (Zoho's daily limit, throttling) is raised as itself.
+    A stop with nothing lost inside dlt's steps (Zoho's daily limit, throttling, a signal) is raised as itself
+    (`run_mirror`).
     """
     formats = pipeline.destination.capabilities().supported_loader_file_formats
-    try:
-        info = pipeline.run(
-            source,
-            loader_file_format="parquet" if "parquet" in formats else None,
-            table_format=table_format,  # type: ignore[arg-type]
-            refresh="drop_sources" if refresh else None,
-        )
-    except PipelineStepFailed as exc:
-        stopped = first(exception_chain(exc), ZohoCrmStoppedEarly)
-        if stopped is not None:
-            raise stopped from None
-        raise
+    info = pipeline.run(
+        source,
+        loader_file_format="parquet" if "parquet" in formats else None,
+        table_format=table_format,  # type: ignore[arg-type]
+        refresh="drop_sources" if refresh else None,
+    )
     info.raise_on_failed_jobs()
     return info
+
+
+def _stop_of(exc: PipelineStepFailed, stop: RunStop) -> Optional[ZohoCrmStoppedEarly]:
+    """The stop with nothing lost behind a failed dlt step: a signal (dlt's own during normalize and load, or the
+    caller's request), Zoho's daily limit, throttling, the credit budget; None for a failure."""
+    links = exception_chain(exc)
+    received = first(links, SignalReceivedException)
+    if isinstance(received, SignalReceivedException):
+        return ZohoRunStopped(signal.Signals(received.signal_code).name, exc.step)
+    if isinstance(stop.reason, ZohoRunStopped):
+        return ZohoRunStopped(stop.reason.signal_name, exc.step)
+    stopped = first(links, ZohoCrmStoppedEarly)
+    return stopped if isinstance(stopped, ZohoCrmStoppedEarly) else None
 
 
 def _result(pipeline: dlt.Pipeline, info: LoadInfo, ledger: RunLedger, elapsed: float) -> MirrorResult:

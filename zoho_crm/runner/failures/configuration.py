@@ -33,5 +33,6 @@ def user_error(links: List[BaseException]) -> Optional[str]:
         if isinstance(exc, UnknownDestinationModule):
             return f"unknown destination {exc.ref!r}: use a dlt destination name ({DESTINATIONS})"
         if isinstance(exc, MissingDependencyException):
-            return f'{str(exc).splitlines()[0].strip()} (e.g. pip install "dlt[postgres]")'
+            install = " ".join(f'"{d}"' for d in exc.dependencies) or '"dlt[<destination>]"'
+            return f"missing package for {exc.caller}: pip install {install}"
     return None

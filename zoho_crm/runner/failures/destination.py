@@ -1,17 +1,14 @@
 """Describe a failure of the destination or of the local disk in the destination's (or the OS's) own words."""
 
 import errno
-import re
 from typing import List, Optional, Tuple
 
 from dlt.load.exceptions import LoadClientJobException, LoadClientJobFailed, LoadClientJobTerminalRetry
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from ...destination.preflight import DUCKDB_LOCK, DestinationUnreachable
 from .chain import exception_chain, first, innermost_message, one_line, redact
 
-DUCKDB_LOCK = re.compile(
-    r'Could not set lock on file "(?P<path>[^"]+)": Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)'
-)
 PENDING = "the load package stays pending and the next run loads it first, nothing lost"
 ABORTED = (
     "the load package was aborted and the pipeline state rolled back, so the next run fetches these records again"
@@ -27,6 +24,11 @@ DestinationCause = Tuple[Optional[str], str]
 
 def destination_failure(links: List[BaseException], step: Optional[PipelineStepFailed]) -> Optional[DestinationCause]:
     """The destination's refusal (a lock, a failed load job, a database error) or a local disk problem."""
+    unreachable = first(links, DestinationUnreachable)
+    if isinstance(unreachable, DestinationUnreachable):
+        cause = innermost_message(links[links.index(unreachable) + 1 :] or [unreachable])
+        # the line of the sync step the run would have failed in: the preflight only comes before any Zoho call
+        return None, f"sync step failed: destination {unreachable.destination}: {cause}"
     for exc in links:
         lock = DUCKDB_LOCK.search(str(exc))
         if lock:
