@@ -145,6 +145,9 @@ DEFAULT_MAX_RETRY_SECONDS = 600
 MAX_RETRY_WAIT_SECONDS = 30
 # Connection failures before any call of the run got through: a wrong URL or no network, not a blip.
 UNREACHABLE_ATTEMPTS = 3
+# Attempts of a call whose 2xx body is not JSON: a proxy's page or a broken answer four times running is no blip
+# (with the default backoff the call fails after 4 to 7 s instead of max_retry_seconds).
+INVALID_JSON_ATTEMPTS = 4
 # Zoho answers both limits with 429 TOO_MANY_REQUESTS; its documented message names both causes and the
 # per-cause wording is unconfirmed (§8.4). A message naming only the 24-hour limit stops the run at once.
 DAILY_LIMIT_WORDS = ("24 hour", "24-hour", "per day", "daily")

@@ -155,3 +155,16 @@ def test_sigterm_during_load_leaves_the_package_pending_and_the_rerun_loads_it_f
     for module in ("Leads", "Contacts"):
         assert_table_mirrors(emu.records(module), table_name(module))
     assert os.path.exists("zoho_crm.duckdb")
+
+
+def test_an_answer_that_is_never_json_ends_the_run_within_seconds_with_one_line(
+    make_emulator: Callable[..., ZohoEmulator], monkeypatch, capfd
+) -> None:
+    emu = make_emulator(records_per_module={"Leads": 300}, fault_kinds={"detail"}, rate_invalid_json=1.0)
+    monkeypatch.setenv("RUNTIME__REQUEST_BACKOFF_FACTOR", "1")  # dlt's default backoff
+    configure_env(monkeypatch, emu, SETTINGS_TABLES="none", MAX_RETRY_SECONDS="600")
+    started = time.monotonic()
+    code, _, err = run_cli("--modules", "Leads")
+    assert code == 1 and time.monotonic() - started < 20
+    assert len(err.strip().splitlines()) == 1 and "not valid JSON" in err
+    assert POOL_MESSAGE not in err + capfd.readouterr().err

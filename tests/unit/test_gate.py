@@ -246,3 +246,11 @@ def test_no_retry_sleep_holds_a_slot(m) -> None:
     gate._sleep = sleep
     client.get_data("Leads")
     assert events == ["in flight while sleeping: 0"]
+
+
+def test_a_body_that_is_never_json_fails_after_four_attempts_not_the_whole_retry_budget(m) -> None:
+    m.get(LEADS, text="<html>maintenance</html>")
+    fake = FakeTime()
+    with pytest.raises(ZohoInvalidResponseError):
+        make_client(max_retry_seconds=600, fake_time=fake).get_data("Leads", module="Leads")
+    assert api_calls(m) == 4 and sum(fake.sleeps) < 20

@@ -11,7 +11,8 @@ What happens to an attempt:
 - `429` naming only Zoho's 24-hour credit limit: the run stops at once (`ZohoDailyLimitError`, exit 3).
 - `429` naming the concurrency limit, or ambiguous: the run's concurrency is halved (it grows back by one after a
   streak of successes) and the call is retried with exponential backoff and jitter, honouring `Retry-After`.
-- `5xx`, dropped or truncated answers, and `2xx` bodies that are not valid JSON: retried the same way.
+- `5xx`, dropped or truncated answers, and `2xx` bodies that are not valid JSON: retried the same way (a body that is
+  not JSON `INVALID_JSON_ATTEMPTS` times running is an answer, not a blip: the call then fails).
 - Each call may spend `max_retry_seconds` retrying; then 429s stop the run with exit 3 (`ZohoThrottledError`)
   and other failures surface as errors (exit 1).
 """
@@ -37,7 +38,13 @@ from ..errors import (
     ZohoNetworkError,
     ZohoThrottledError,
 )
-from ..settings import CONCURRENCY_WORDS, DAILY_LIMIT_WORDS, MAX_RETRY_WAIT_SECONDS, UNREACHABLE_ATTEMPTS
+from ..settings import (
+    CONCURRENCY_WORDS,
+    DAILY_LIMIT_WORDS,
+    INVALID_JSON_ATTEMPTS,
+    MAX_RETRY_WAIT_SECONDS,
+    UNREACHABLE_ATTEMPTS,
+)
 from .ledger import RunLedger, TCallKey
 from .stop import RunStop
 
@@ -215,7 +222,8 @@ class ZohoGate:
                 raise error  # nothing got through yet: a wrong URL or no network, not worth ten minutes
             elapsed = self._clock() - started
             wait = self._wait(key, attempt, response)
-            if elapsed + wait > self.max_retry_seconds:
+            not_json_again = reason == "invalid_json" and attempt >= INVALID_JSON_ATTEMPTS
+            if elapsed + wait > self.max_retry_seconds or not_json_again:
                 return self._give_up(key, reason, elapsed, response, error)
             self.ledger.record_retry(reason)
             self.sleep(wait)
