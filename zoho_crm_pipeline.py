@@ -14,6 +14,7 @@ import dlt
 from zoho_crm import MirrorResult, RunStop, ZohoCrmMirror, ZohoCrmStoppedEarly
 from zoho_crm.destination.resolve import DEFAULT_DATASET, TABLE_FORMATS, resolve_dataset, resolve_destination
 from zoho_crm.runner import EXIT_CONFIGURATION, EXIT_DONE, describe_failure, failure_report
+from zoho_crm.runner.grant import client_credentials, exchange_grant_code
 from zoho_crm.runner.logs import configure_logging, log_level_is_verbose, release_skipped
 from zoho_crm.runner.signals import stopping_on_signals
 from zoho_crm.runner.summary import summary_lines
@@ -48,6 +49,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     )
     parser.add_argument("--progress", choices=["log", "tqdm", "enlighten", "alive_progress"], help="progress display")
     parser.add_argument("--demo", action="store_true", help="run against a local Zoho emulator (no account needed)")
+    parser.add_argument("--grant-code", help="turn a Self Client grant code into .dlt/secrets.toml")
+    parser.add_argument("--client-id", help="the Self Client's id, for --grant-code (default: .dlt/secrets.toml)")
+    parser.add_argument("--client-secret", help="the Self Client's secret, for --grant-code (or asked for)")
     parser.add_argument(
         "--verbose",
         action="store_true",
@@ -109,7 +113,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     verbose = args.verbose or log_level_is_verbose()
     configure_logging(verbose)
     try:
-        run_demo(args) if args.demo else run(args, build_pipeline(args))
+        if args.grant_code:
+            client = client_credentials(args.client_id, args.client_secret)
+            print("\n".join(exchange_grant_code(args.grant_code, *client).lines()))
+        else:
+            run_demo(args) if args.demo else run(args, build_pipeline(args))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

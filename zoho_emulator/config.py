@@ -109,6 +109,9 @@ class EmulatorConfig:
     refresh_token: str | None = None
     """Valid refresh token; None derives one from the seed."""
     scopes: tuple[str, ...] = DEFAULT_SCOPES
+    token_reports_scope: bool = True
+    """Token answers carry ``scope`` (the granted scopes, space-separated): several Zoho samples show it, the
+    authorization-code sample does not (UNCONFIRMED)."""
     """Scopes granted to new access tokens (missing module scope → 401 OAUTH_SCOPE_MISMATCH)."""
     no_permission_modules: set[str] = field(default_factory=set)
     """Modules the user's profile cannot read → 403 NO_PERMISSION."""

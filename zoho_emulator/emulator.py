@@ -105,6 +105,11 @@ class ZohoEmulator:
         """The valid refresh token."""
         return self.oauth.refresh_token
 
+    def grant_code(self, scopes: Iterable[str] | None = None, validity: float = 180) -> str:
+        """A Self Client grant code (as the API console makes one): usable once, for ``validity`` seconds of the
+        emulator clock (Zoho's default 3 minutes), for ``scopes`` (default: ``config.scopes``)."""
+        return self.oauth.new_grant_code(tuple(scopes or self.config.scopes), validity, self.store.clock.epoch())
+
     def revoke_refresh_token(self) -> None:
         """Revoke the refresh token (token endpoint → invalid_code; its access tokens → INVALID_TOKEN)."""
         self.oauth.revoke()

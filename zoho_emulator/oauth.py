@@ -47,6 +47,8 @@ class OAuth:
         self.client_secret = config.client_secret or secret
         self.refresh_token = config.refresh_token or refresh
         self.api_domain = api_domain
+        self.grant_codes: dict[str, tuple[tuple[str, ...], float]] = {}  # code -> (scopes, expires), one use each
+        self.refresh_scopes: dict[str, tuple[str, ...]] = {self.refresh_token: tuple(config.scopes)}
         self.revoked: set[str] = set()
         self.tokens: dict[str, AccessToken] = {}
         self._active: deque[str] = deque()
@@ -56,15 +58,37 @@ class OAuth:
     def grant(self, params: dict[str, str], now: float) -> tuple[int, dict[str, Any]]:
         """Answer ``POST /oauth/v2/token``: (HTTP status, JSON body). Errors are HTTP 200 like Zoho's."""
         grant_type = params.get("grant_type", "")
-        if grant_type == "authorization_code":
-            return 200, {"error": "invalid_code"}
-        if grant_type != "refresh_token":
+        if grant_type not in ("refresh_token", "authorization_code"):
             return 200, {"error": "unsupported_grant_type"}
         if params.get("client_id") != self.client_id or params.get("client_secret") != self.client_secret:
             return 200, {"error": "invalid_client"}
+        if grant_type == "authorization_code":
+            return self._exchange_code(params.get("code", ""), now)
         refresh = params.get("refresh_token", "")
-        if refresh != self.refresh_token or refresh in self.revoked:
+        if refresh not in self.refresh_scopes or refresh in self.revoked:
             return 200, {"error": "invalid_code"}
+        return self._access_token(refresh, now)
+
+    def new_grant_code(self, scopes: tuple[str, ...], validity: float, now: float) -> str:
+        """A Self Client grant code for `scopes`, usable once within `validity` seconds."""
+        code = f"1000.{secrets.token_hex(16)}.{secrets.token_hex(16)}"
+        with self._lock:
+            self.grant_codes[code] = (tuple(scopes), now + validity)
+        return code
+
+    def _exchange_code(self, code: str, now: float) -> tuple[int, dict[str, Any]]:
+        """``grant_type=authorization_code``: a new refresh token for the code's scopes, and an access token."""
+        with self._lock:
+            scopes, expires = self.grant_codes.pop(code, ((), 0.0))  # one use: gone whether it worked or not
+            if now >= expires:
+                return 200, {"error": "invalid_code"}
+            refresh = f"1000.{secrets.token_hex(16)}.{secrets.token_hex(16)}"
+            self.refresh_scopes[refresh] = scopes
+        status, body = self._access_token(refresh, now)
+        return status, ({**body, "refresh_token": refresh} if "access_token" in body else body)
+
+    def _access_token(self, refresh: str, now: float) -> tuple[int, dict[str, Any]]:
+        scopes = self.refresh_scopes[refresh]
         cfg = self.config
         with self._lock:
             while self._issued and now - self._issued[0] >= cfg.refresh_window:
@@ -73,12 +97,15 @@ class OAuth:
                 return cfg.throttle_http_status, dict(THROTTLED)
             self._issued.append(now)
             token = f"1000.{secrets.token_hex(16)}.{secrets.token_hex(16)}"
-            self.tokens[token] = AccessToken(token, refresh, now, now + cfg.token_lifetime, tuple(cfg.scopes))
+            self.tokens[token] = AccessToken(token, refresh, now, now + cfg.token_lifetime, scopes)
             self._active.append(token)
             while len(self._active) > cfg.max_active_tokens:  # the 16th token invalidates the oldest
                 self.tokens.pop(self._active.popleft(), None)
-        return 200, {"access_token": token, "scope": " ".join(cfg.scopes), "api_domain": self.api_domain,
-                     "token_type": "Bearer", "expires_in": cfg.token_lifetime}
+        body = {"access_token": token, "api_domain": self.api_domain, "token_type": "Bearer",
+                "expires_in": cfg.token_lifetime}
+        if cfg.token_reports_scope:
+            body["scope"] = " ".join(scopes)
+        return 200, body
 
     def authenticate(self, header: str | None, now: float) -> AccessToken:
         """Validate an ``Authorization`` header; raises 401 AUTHENTICATION_FAILURE / INVALID_TOKEN."""
