@@ -34,7 +34,8 @@ FEATURES: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
     ("field metadata", ("ZohoCRM.settings.fields.READ",), "columns typed from the values"),
     ("users", ("ZohoCRM.users.READ",), "zoho_crm_users skipped"),
     ("settings tables", ("ZohoCRM.org.READ", *SETTINGS_SCOPES), "those tables skipped"),
-    ("Bulk Read", ("ZohoCRM.bulk.READ",), "large first loads through REST (more credits)"),
+    ("Bulk Read", ("ZohoCRM.bulk.READ", "ZohoCRM.settings.tags.READ", "ZohoCRM.settings.layouts.READ"),
+     "large first loads through REST (more credits)"),
     ("COQL", ("ZohoCRM.coql.READ",), "first loads sized by listing (more credits)"),
 )
 
