@@ -16,6 +16,7 @@ from zoho_crm.destination.resolve import DEFAULT_DATASET, TABLE_FORMATS, resolve
 from zoho_crm.runner import EXIT_CONFIGURATION, EXIT_DONE, describe_failure, failure_report
 from zoho_crm.runner.grant import client_credentials, exchange_grant_code
 from zoho_crm.runner.logs import configure_logging, log_level_is_verbose, release_skipped
+from zoho_crm.runner.plan import existing_pipeline, plan_text
 from zoho_crm.runner.signals import stopping_on_signals
 from zoho_crm.runner.summary import summary_lines
 
@@ -49,6 +50,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     )
     parser.add_argument("--progress", choices=["log", "tqdm", "enlighten", "alive_progress"], help="progress display")
     parser.add_argument("--demo", action="store_true", help="run against a local Zoho emulator (no account needed)")
+    parser.add_argument("--plan", action="store_true", help="say what the next run would read and cost; load nothing")
+    parser.add_argument("--json", action="store_true", help="with --plan: the plan as JSON, alone on stdout")
     parser.add_argument("--grant-code", help="turn a Self Client grant code into .dlt/secrets.toml")
     parser.add_argument("--client-id", help="the Self Client's id, for --grant-code (default: .dlt/secrets.toml)")
     parser.add_argument("--client-secret", help="the Self Client's secret, for --grant-code (or asked for)")
@@ -116,6 +119,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.grant_code:
             client = client_credentials(args.client_id, args.client_secret)
             print("\n".join(exchange_grant_code(args.grant_code, *client).lines()))
+        elif args.plan:
+            destination = resolve_destination(PIPELINE_NAME, args.destination, DUCKDB_FILE)
+            pipeline = existing_pipeline(PIPELINE_NAME, destination, resolve_dataset(PIPELINE_NAME, args.dataset))
+            modules = {"modules": args.modules} if args.modules else {}
+            print(plan_text(pipeline, args.json, args.full_refresh, **modules))
         else:
             run_demo(args) if args.demo else run(args, build_pipeline(args))
     except KeyboardInterrupt:

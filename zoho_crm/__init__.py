@@ -153,12 +153,22 @@ def zoho_crm_source(
     context = run_context(
         credentials, str(api_base_url), str(accounts_url), max_concurrency, max_retry_seconds, ledger, stop
     )
+    context.options.update(
+        start_date=start_date,
+        ids_per_request=ids_per_request,
+        delete_mode=delete_mode,
+        bulk_threshold=bulk_threshold,
+        settings_tables=settings_tables,
+        settings_refresh_hours=settings_refresh_hours,
+        reconcile_every_hours=reconcile_every_hours,
+    )
     yield context
     start = parse_start_date(start_date)
     wanted = resolve_modules(modules, context.metadata.modules())
     if wants_defaults_or_all(modules):
         context.quirks.make_optional(*wanted)  # not named by the user: skipped if unreadable
     history, history_cache = history_modules(context.metadata, wanted)
+    context.modules.extend(dict.fromkeys([*wanted, *(t for m in wanted for t in history.get(m, []))]))
 
     for module in wanted:
         if module == USERS:

@@ -97,6 +97,8 @@ class RunContext:
     org: OrgGuard
     max_concurrency: int
     listing_starts: ListingStarts = field(default_factory=ListingStarts)
+    modules: List[str] = field(default_factory=list)  # what the source loads (history modules included), in order
+    options: Dict[str, Any] = field(default_factory=dict)  # the source's resolved arguments (`--plan` reads them)
     destination_lock: threading.Lock = field(default_factory=threading.Lock)  # one reader of the destination at a time
 
     @property

@@ -1,8 +1,9 @@
 """COQL (`POST /crm/v7/coql`, zoho-crm-api.md §6): the record count query only.
 
 The emulator answers `select COUNT(field) [as alias] from Module where field is not null [limit n]`, which is what
-the pipeline asks to size a module before its first load. Other queries are valid COQL the emulator does not
-evaluate: it answers them with `400 INVALID_QUERY` naming that, never with made-up rows.
+the pipeline asks to size a module before its first load, and the same count `where Modified_Time > '<ISO-8601>'`
+(or `>=`), which its `--plan` asks to count what changed since a cursor. Other queries are valid COQL the emulator
+does not evaluate: it answers them with `400 INVALID_QUERY` naming that, never with made-up rows.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 from .errors import ZohoError
-from .http_types import Request, Response
+from .http_types import Request, Response, parse_iso
 from .oauth import module_scopes, require_scope
 
 if TYPE_CHECKING:
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 SCOPES = ("ZohoCRM.coql.READ", "ZohoCRM.coql.ALL")
 COUNT_QUERY = re.compile(
     r"^\s*select\s+count\(\s*(?P<field>\w+)\s*\)(?:\s+as\s+(?P<alias>\w+))?\s+from\s+(?P<module>\w+)"
-    r"\s+where\s+(?P<where>\w+)\s+is\s+not\s+null(?:\s+limit\s+\d+(?:\s*,\s*\d+)?)?\s*;?\s*$",
+    r"\s+where\s+(?:(?P<where>\w+)\s+is\s+not\s+null|Modified_Time\s*(?P<op>>=|>)\s*'(?P<since>[^']+)')"
+    r"(?:\s+limit\s+\d+(?:\s*,\s*\d+)?)?\s*;?\s*$",
     re.IGNORECASE,
 )
 HAS_WHERE = re.compile(r"\bwhere\b", re.IGNORECASE)
@@ -55,6 +57,27 @@ class CoqlApi:
             raise ZohoError(400, "INVALID_QUERY", "invalid module given", {"module": match["module"]})
         require_scope(req.token.scopes if req.token else (), *module_scopes(mdef.scope))
         with_converted = self.store.config.coql_counts_converted
-        count = sum(1 for st in self.store.live(mdef.api_name) if with_converted or st.converted is None)
+        since = self._since(match["since"]) if match["since"] else None
+        inclusive = match["op"] == ">="
+
+        def changed(modified: float) -> bool:
+            return since is None or modified > since or (inclusive and modified == since)
+
+        count = sum(
+            1
+            for st in self.store.live(mdef.api_name)
+            if (with_converted or st.converted is None) and changed(st.modified)
+        )
         key = match["alias"] or f"COUNT({match['field']})"
         return 200, {"data": [{key: count}], "info": {"count": 1, "more_records": False}}, {}
+
+    @staticmethod
+    def _since(value: str) -> float:
+        """A COQL datetime literal: ISO-8601 with its offset (`2019-11-19T07:30:00+05:30`), else 400."""
+        try:
+            parsed = parse_iso(value)
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            raise ZohoError(400, "INVALID_QUERY", "invalid datetime value", {"value": value})
+        return parsed.timestamp()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
 from typing import Any
 
 COUNT_LEADS = "select COUNT(id) from Leads where id is not null"
@@ -37,3 +38,25 @@ def test_coql_needs_its_scope_a_where_clause_and_a_known_module(factory: Any) ->
     r = api.post("/crm/v7/coql", {"select_query": "select Last_Name from Leads where id is not null"})
     assert r.status_code == 400 and r.json()["code"] == "INVALID_QUERY"
     assert api.get("/crm/v7/coql").json()["code"] == "INVALID_REQUEST_METHOD"
+
+
+def test_a_count_with_a_modified_time_condition_counts_what_changed_since(factory: Any) -> None:
+    emu, api = factory(records_per_module={"Deals": 30})
+    emu.advance(60)
+    since = emu.now().replace(microsecond=0)
+    emu.advance(1)
+    emu.touch("Deals", n=4)
+
+    def count(op: str, at: str) -> Any:
+        query = f"select COUNT(id) from Deals where Modified_Time {op} '{at}'"
+        return api.post("/crm/v7/coql", {"select_query": query})
+
+    assert count(">", since.isoformat()).json()["data"] == [{"COUNT(id)": 4}]
+    assert count(">", since.astimezone(timezone(timedelta(hours=5, minutes=30))).isoformat()).json()["data"] == [
+        {"COUNT(id)": 4}
+    ]
+    touched_at = max(r["Modified_Time"] for r in emu.records("Deals"))
+    assert count(">=", touched_at).json()["data"] == [{"COUNT(id)": 4}]
+    assert count(">", touched_at).json()["data"] == [{"COUNT(id)": 0}]
+    assert count(">", "yesterday").json()["code"] == "INVALID_QUERY"
+    assert count(">", "2026-01-01T00:00:00").status_code == 400  # Zoho's datetimes carry their offset

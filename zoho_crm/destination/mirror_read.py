@@ -41,6 +41,20 @@ def row_count(pipeline: dlt.Pipeline, table: str) -> int:
     return int(pipeline.dataset()(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
+def row_counts(pipeline: dlt.Pipeline, tables: Sequence[str]) -> Dict[str, int]:
+    """Rows of each of `tables` at the destination (0 for a table it has none in): one query for a SQL
+    destination, whose connection is the slow part."""
+    counts = {table: 0 for table in tables}
+    sql = [table for table in tables if loaded(pipeline, table) and _table_format(pipeline, table) != DELTA]
+    for table in tables:
+        if loaded(pipeline, table) and table not in sql:
+            counts[table] = row_count(pipeline, table)
+    if sql:
+        union = " UNION ALL ".join(f"SELECT '{table}', count(*) FROM {table}" for table in sql)
+        counts.update({str(name): int(n) for name, n in pipeline.dataset()(union).fetchall()})
+    return counts
+
+
 def table_batches(
     pipeline: dlt.Pipeline, table: str, columns: Sequence[str], rows: int = BATCH_ROWS
 ) -> Iterator[List[Dict[str, Any]]]:

@@ -71,6 +71,30 @@ def csv_plan(client: ZohoClient, metadata: OrgMetadata, module: str) -> Optional
     return CsvPlan(list(dict.fromkeys(["id", *columns])), factories)
 
 
+def csv_plan_calls(metadata: OrgMetadata, module: str) -> Optional[int]:
+    """The metadata calls `csv_plan` would make for `module` beyond its own fields (its tags and layouts, the fields
+    of lookup targets whose display field the module list does not name), or None when its records cannot be read
+    from a CSV (then they are fetched by ids). Reads the module's fields, nothing else: for `--plan`."""
+    fields = [f for f in metadata.fields(module) if not f.get("virtual_field")]
+    if not fields:
+        return None
+    targets = set()
+    for field in fields:
+        data_type, json_type = field.get("data_type"), field.get("json_type")
+        if json_type in ("jsonobject", "jsonarray") and data_type == "lookup":
+            target = _lookup_target(field)
+            described = ((metadata.modules() or {}).get(target) or {}).get("display_field") or {}
+            if not described.get("api_name") and not metadata.has_fields(target):
+                targets.add(target)
+        elif json_type in ("jsonobject", "jsonarray") and not (
+            data_type in CSV_OBJECT_TYPES or data_type in CSV_ARRAY_TYPES or field.get("api_name") == TAG_FIELD
+        ):
+            return None
+    tags = any(f.get("api_name") == TAG_FIELD and f.get("json_type") == "jsonarray" for f in fields)
+    layouts = any(f.get("data_type") == "layout" for f in fields)
+    return int(tags) + int(layouts) + len(targets)
+
+
 def _csv_representable(metadata: OrgMetadata, field: TFieldMeta) -> bool:
     data_type, json_type = field.get("data_type"), field.get("json_type")
     if json_type not in ("jsonobject", "jsonarray"):
