@@ -152,3 +152,12 @@ def test_a_plan_with_full_refresh_plans_first_loads(org, monkeypatch) -> None:
     accounts = module(document, "Accounts")
     assert accounts["first_load"] is True and accounts["changed"] == 40
     assert table_count(table_name("Accounts")) == 40  # nothing dropped
+
+
+def test_a_plan_with_an_unknown_module_or_a_revoked_token_is_one_line_and_exit_2(emulator, monkeypatch) -> None:
+    unknown = load(monkeypatch, emulator, "--plan", "--modules", "Leeds", check=False)
+    assert unknown.code == 2 and len(unknown.err.strip().splitlines()) == 1 and "Leeds" in unknown.err
+    emulator.revoke_refresh_token()
+    revoked = load(monkeypatch, emulator, "--plan", "--json", check=False)
+    assert revoked.code == 2 and revoked.out == "" and len(revoked.err.strip().splitlines()) == 1
+    assert emulator.refresh_token not in revoked.err and not Path(DUCKDB_FILE).exists()
