@@ -100,6 +100,7 @@ def zoho_crm_source(
     settings_tables: Optional[Union[List[str], str]] = None,
     settings_refresh_hours: float = DEFAULT_SETTINGS_REFRESH_HOURS,
     reconcile_every_hours: Union[float, str, None] = DEFAULT_RECONCILE_EVERY_HOURS,
+    keep_viewer_flags: bool = False,
     ledger: Optional[RunLedger] = None,
     stop: Optional[RunStop] = None,
 ) -> Iterator[Union[RunContext, DltResource]]:
@@ -137,6 +138,10 @@ def zoho_crm_source(
             `Modified_Time`, deletions no `/deleted` call reports, restored records; `readers/reconcile.py`); 0
             reconciles on every run, "never" (or a negative number) turns it off. A module's first load counts as
             one.
+        keep_viewer_flags: Also load Zoho's per-viewer `$` keys (`_editable`, `_approval__*`, `_locked_for_me`,
+            `_sharing_permission`, …: what the API user may click in Zoho's UI). The `$` keys that carry data
+            (`_se_module`, `_converted_detail__*`, `_currency_symbol`, `_approval_state`, …:
+            `settings.DATA_DOLLAR_KEYS`) are loaded always.
         ledger: Collects calls, credits, retries and deletions of the run (`zoho_crm.mirror` reports them); by
             default the source makes its own (`source.context.ledger`).
         stop: Asks the run's calls to stop (`RunStop.request`: a signal, a failure elsewhere); `zoho_crm.mirror`
@@ -161,6 +166,7 @@ def zoho_crm_source(
         settings_tables=settings_tables,
         settings_refresh_hours=settings_refresh_hours,
         reconcile_every_hours=reconcile_every_hours,
+        keep_viewer_flags=keep_viewer_flags,
     )
     yield context
     start = parse_start_date(start_date)

@@ -74,6 +74,7 @@ class ZohoCrmSourceConfiguration(BaseConfiguration):
     settings_tables: Optional[Union[List[str], str]] = None
     settings_refresh_hours: float = DEFAULT_SETTINGS_REFRESH_HOURS
     reconcile_every_hours: Any = DEFAULT_RECONCILE_EVERY_HOURS  # a number, or "never" (a string from the env)
+    keep_viewer_flags: bool = False
 
     def on_resolved(self) -> None:
         """Check every value (raising `ZohoConfigError` with the fix) and normalise them: URLs resolved from the

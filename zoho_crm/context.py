@@ -102,6 +102,11 @@ class RunContext:
     destination_lock: threading.Lock = field(default_factory=threading.Lock)  # one reader of the destination at a time
 
     @property
+    def keep_viewer_flags(self) -> bool:
+        """Load Zoho's per-viewer `$` keys too (`settings.DATA_DOLLAR_KEYS` are loaded always)."""
+        return bool(self.options.get("keep_viewer_flags"))
+
+    @property
     def api_base_url(self) -> str:
         """The Zoho API domain this run reads (`scheme://host[:port]`)."""
         return self.client.api_base_url

@@ -95,6 +95,27 @@ ZOHO_TO_DLT_TYPE: Dict[str, str] = {
 JSON_TYPE_TO_DLT_TYPE: Dict[str, str] = {"string": "text", "integer": "bigint", "double": "double", "boolean": "bool"}
 DEFAULT_CURRENCY_SCALE = 2
 # object-valued fields flattened by dlt into <field>__id, <field>__name (and __email for owners)
+# Zoho's `$` keys that carry data about the record, loaded always: the module a polymorphic lookup points to
+# (`$se_module` beside `What_Id`), a converted lead's conversion (`$converted`, `$converted_detail`), the currency
+# symbol, the approval state, a draft's state, a cancelled meeting, a truncated multi-select lookup (`$has_more`) and
+# who assigned a territory. Every other `$` key (`$editable`, `$approval`, `$locked_for_me`, `$sharing_permission`,
+# `$zia_owner_assignment`, `$field_states`, `$in_merge`, …) says what the API user may click in Zoho's UI, not what
+# the record holds: left out unless `keep_viewer_flags` is set.
+DATA_DOLLAR_KEYS = frozenset(
+    {
+        "$se_module",
+        "$converted",
+        "$converted_detail",
+        "$currency_symbol",
+        "$approval_state",
+        "$state",
+        "$event_cancelled",
+        "$has_more",
+        "$assigned",
+        "$assigned_by",
+        "$assigned_time",
+    }
+)
 LOOKUP_TYPES = frozenset({"lookup", "ownerlookup", "userlookup", "layout"})
 # arrays of scalars: one JSON column each, everywhere
 SCALAR_ARRAY_TYPES = frozenset({"multiselectpicklist"})

@@ -382,7 +382,7 @@ def _chunk_hash(chunk: List[Compared], row: Dict[str, Any], key: str) -> int:
 def reconciled_records(items: List[TDataItem], context: RunContext, module: str) -> Any:
     """The records a reconciliation fetched again, shaped like every reader's (for the module table)."""
     records = [item[RECORD] for item in items if RECORD in item]
-    return shape_records(context.metadata, module, records) if records else []
+    return shape_records(context.metadata, module, records, context.keep_viewer_flags) if records else []
 
 
 def ghost_tombstones(items: List[TDataItem], table: str, ledger: RunLedger) -> List[TDataItem]:

@@ -144,7 +144,7 @@ def records_by_ids(batch: List[TDataItem], context: RunContext, module: str) -> 
         ids = [row["id"] for row in batch if BULK_RECORD not in row]
         if ids:
             records.extend(full_records(context, module, ids))
-        return shape_records(context.metadata, module, records)
+        return shape_records(context.metadata, module, records, context.keep_viewer_flags)
 
 
 def full_records(context: RunContext, module: str, ids: List[str]) -> List[TDataItem]:

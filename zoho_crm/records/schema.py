@@ -8,6 +8,7 @@ from dlt.common.typing import TDataItem
 
 from ..api.quirks import ZohoQuirks
 from ..settings import (
+    DATA_DOLLAR_KEYS,
     DEFAULT_CURRENCY_SCALE,
     DETAIL_ONLY_OBJECT_TYPES,
     JSON_TYPE_TO_DLT_TYPE,
@@ -112,7 +113,22 @@ def drop_nulls(record: TDataItem) -> TDataItem:
     }
 
 
+def drop_nulls_and_viewer_flags(record: TDataItem) -> TDataItem:
+    """`drop_nulls`, and Zoho's per-viewer `$` keys left out at every depth (`DATA_DOLLAR_KEYS` stay)."""
+    return {
+        key: (_without_nulls_and_flags(value) if type(value) in _CONTAINERS else value)
+        for key, value in record.items()
+        if value is not None and (key[:1] != "$" or key in DATA_DOLLAR_KEYS)
+    }
+
+
 _CONTAINERS = frozenset({dict, list})
+
+
+def _without_nulls_and_flags(value: Any) -> Any:
+    if type(value) is dict:
+        return drop_nulls_and_viewer_flags(value)
+    return [(_without_nulls_and_flags(v) if type(v) in _CONTAINERS else v) for v in value]
 
 
 def _without_nulls(value: Any) -> Any:
