@@ -27,13 +27,13 @@ def test_keep_viewer_flags_loads_them_and_turning_it_off_keeps_the_columns_null_
     monkeypatch: pytest.MonkeyPatch, emulator: ZohoEmulator
 ) -> None:
     load(monkeypatch, emulator, "--modules", "Leads", SETTINGS_TABLES="none", KEEP_VIEWER_FLAGS="true")
-    assert VIEWER_COLUMNS <= set(column_types("zoho_crm_leads"))
+    assert set(column_types("zoho_crm_leads")) >= VIEWER_COLUMNS
     assert query("SELECT count(*) FROM zoho_crm_leads WHERE _editable IS NULL") == [(0,)]
 
     edited = set(emulator.touch("Leads", n=3))
     emulator.advance(2)
     load(monkeypatch, emulator, "--modules", "Leads", SETTINGS_TABLES="none", KEEP_VIEWER_FLAGS=None)
 
-    assert VIEWER_COLUMNS <= set(column_types("zoho_crm_leads"))  # an existing table keeps its columns
+    assert set(column_types("zoho_crm_leads")) >= VIEWER_COLUMNS  # an existing table keeps its columns
     nulls = {r[0] for r in query("SELECT id FROM zoho_crm_leads WHERE _editable IS NULL")}
     assert nulls == edited
