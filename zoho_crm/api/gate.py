@@ -211,6 +211,7 @@ class ZohoGate:
                 self.limit.succeeded()
                 assert response is not None
                 self.ledger.record_call(key, response.status_code < 400, response.headers.get(CREDITS_REMAINING_HEADER))
+                self.ledger.note_read(key, response.headers.get("Date"))
                 return response
             if reason == "daily_limit":
                 self.ledger.record_call(key, False)

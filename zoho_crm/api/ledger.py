@@ -12,16 +12,19 @@ import json
 import re
 import threading
 from collections import Counter
+from datetime import datetime
 from typing import Any, Dict, Iterator, MutableMapping, Optional, Tuple, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from ..settings import API_VERSION, CREDIT_COSTS
+from .timestamps import zoho_clock
 
 TCallKey = Tuple[str, str]  # (module or "", kind)
 T = TypeVar("T")
 METRICS_CALLS = "zoho_api_calls"
 METRICS_CREDITS = "zoho_api_credits"
 METRICS_RECONCILIATION = "zoho_reconciliation"
+READ_KINDS = frozenset({"list", "bulk_create", "users"})  # the calls that start reading a module's records
 
 
 def classify_call(method: str, url: str, body: Any = None) -> TCallKey:
@@ -94,6 +97,7 @@ class RunLedger:
         self._purpose = threading.local()  # what the calls of this thread are for (`tagged`)
         self.credits_by_purpose: Counter[Tuple[str, str]] = Counter()  # (module, purpose) -> credits
         self.reconciliations: Dict[str, Dict[str, Any]] = {}  # module -> figures of its reconciliation this run
+        self.reads_started: Dict[str, datetime] = {}  # module -> Zoho's clock when its first listing was answered
 
     def classify(self, method: str, url: str, body: Any = None) -> TCallKey:
         """`classify_call`, with the module of a Bulk Read job that continues another by `page_token`."""
@@ -106,6 +110,17 @@ class RunLedger:
         """Remember which module a Bulk Read `page_token` continues."""
         with self._lock:
             self._bulk_tokens[page_token] = module
+
+    def note_read(self, key: TCallKey, date: Optional[str]) -> None:
+        """Remember Zoho's clock (`date`, the answer's `Date` header) at a module's first read of the run (a listing
+        or a Bulk Read job): every change made before it is in what the run loads."""
+        module, kind = key
+        if kind not in READ_KINDS or module in self.reads_started:
+            return
+        at = zoho_clock(date)
+        if at is not None:
+            with self._lock:
+                self.reads_started.setdefault(module, at)
 
     def credits_of(self, key: TCallKey) -> int:
         """Credits spent so far on calls of one (module, kind)."""

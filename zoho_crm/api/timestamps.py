@@ -34,7 +34,11 @@ def if_modified_since(since: Optional[datetime]) -> Dict[str, str]:
 
 def server_second(response: Response) -> Optional[pendulum.DateTime]:
     """Zoho's clock (the RFC 1123 `Date` header, whole seconds) as UTC, or None when absent or malformed."""
-    date = response.headers.get("Date")
+    return zoho_clock(response.headers.get("Date"))
+
+
+def zoho_clock(date: Optional[str]) -> Optional[pendulum.DateTime]:
+    """An RFC 1123 `Date` header as UTC, or None when absent or malformed."""
     try:
         return pendulum.instance(parsedate_to_datetime(date)).in_tz("UTC") if date else None
     except (TypeError, ValueError):

@@ -9,11 +9,13 @@ import signal
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import dlt
+import pendulum
 from dlt.common.exceptions import SignalReceivedException
 from dlt.common.pipeline import LoadInfo
+from dlt.extract import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ..api.ledger import RunLedger, TCallKey
@@ -21,6 +23,7 @@ from ..api.stop import RunStop
 from ..config import named_modules
 from ..context import ZohoCrmSource, mirrored_org
 from ..destination import lakehouse
+from ..destination.comments import comment_columns
 from ..destination.duckdb import duckdb_held_open_while_loading
 from ..destination.preflight import preflight
 from ..destination.resolve import resolve_table_format
@@ -30,7 +33,8 @@ from ..tables.history import with_history_modules
 from .failures.chain import exception_chain, first
 from .lock import PipelineRunLock
 from .pending import finish_pending_loads
-from .reset import reset_modules
+from .reset import reset_everything, reset_modules
+from .run_log import BOOKKEEPING, count_rows, run_log_source
 
 logger = logging.getLogger(__name__)
 TFigures = Dict[str, Dict[str, int]]  # module ("" for org-wide calls) -> call kind -> count
@@ -42,7 +46,7 @@ class MirrorResult:
 
     Attributes:
         load_info: dlt's `LoadInfo` of the run (`pipeline.last_trace` has the extract and normalize steps).
-        rows: Rows loaded per `zoho_crm_*` table, deletion markers left out.
+        rows: Rows loaded per `zoho_crm_*` table, deletion markers, the run log and the data dictionary left out.
         deleted: Records deleted from each module table (tombstones; `delete_mode = "hard"`).
         calls: Zoho CRM API calls by module ("" for org-wide calls) and kind (list, detail, metadata, …).
         credits: API credits by module and kind.
@@ -120,6 +124,7 @@ def _run(
     started: float,
     source_args: Dict[str, Any],
 ) -> MirrorResult:
+    started_at = pendulum.now("UTC")
     with PipelineRunLock(pipeline.pipeline_name, pipeline.pipelines_dir) as lock:
         if lock.previous:
             logger.warning(
@@ -140,13 +145,17 @@ def _run(
             if table_format:
                 lakehouse.prepare_source(source)
             named = named_modules(source_args.get("modules"))
-            refresh = org_changed(pipeline, source) or (full_refresh and not named)
-            if full_refresh and not refresh:
+            other_org = org_changed(pipeline, source)
+            if other_org or (full_refresh and not named):
+                reset_everything(pipeline, keep_run_log=not other_org)
+            elif full_refresh:
                 # only the named modules (and their stage history): the others stay as they are
                 reset_modules(pipeline, with_history_modules(pipeline, named))
-            info = _load(pipeline, source, table_format, refresh)
+            run_log = run_log_source(source, count_rows(source), started_at, full_refresh or other_org)
+            info = _load(pipeline, [source, run_log], table_format)
         if table_format:
             lakehouse.apply_deletions(pipeline, info.loads_ids, table_format)
+        comment_columns(pipeline, info.loads_ids)
     result = _result(pipeline, info, ledger, time.monotonic() - started)
     if ledger.budget_stops:
         stop = ZohoCreditBudgetReached(ledger.credit_budget or 0, ledger.credits_total(), list(ledger.budget_stops))
@@ -170,18 +179,18 @@ def org_changed(pipeline: dlt.Pipeline, source: ZohoCrmSource) -> bool:
     return True
 
 
-def _load(pipeline: dlt.Pipeline, source: ZohoCrmSource, table_format: Optional[str], refresh: bool) -> LoadInfo:
-    """One `pipeline.run` (one trace: extract, normalize, load), parquet where the destination takes it.
+def _load(pipeline: dlt.Pipeline, sources: List[DltSource], table_format: Optional[str]) -> LoadInfo:
+    """One `pipeline.run` (one trace: extract, normalize, load; one load package), parquet where the destination
+    takes it.
 
     A stop with nothing lost inside dlt's steps (Zoho's daily limit, throttling, a signal) is raised as itself
     (`run_mirror`).
     """
     formats = pipeline.destination.capabilities().supported_loader_file_formats
     info = pipeline.run(
-        source,
+        sources,
         loader_file_format="parquet" if "parquet" in formats else None,
         table_format=table_format,  # type: ignore[arg-type]
-        refresh="drop_sources" if refresh else None,
     )
     info.raise_on_failed_jobs()
     return info
@@ -204,7 +213,11 @@ def _result(pipeline: dlt.Pipeline, info: LoadInfo, ledger: RunLedger, elapsed: 
     trace = pipeline.last_trace
     counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
     deleted = dict(ledger.tombstones)
-    rows = {t: n - deleted.get(t, 0) for t, n in sorted(counts.items()) if t.startswith(TABLE_PREFIX)}
+    rows = {
+        t: n - deleted.get(t, 0)
+        for t, n in sorted(counts.items())
+        if t.startswith(TABLE_PREFIX) and t.split("__")[0] not in BOOKKEEPING  # not the org's data
+    }
     return MirrorResult(
         load_info=info,
         rows=rows,

@@ -6,6 +6,20 @@ import dlt
 from dlt.pipeline.helpers import pipeline_drop
 
 from ..tables.modules import table_name
+from .run_log import RUNS_TABLE
+
+
+def reset_everything(pipeline: dlt.Pipeline, keep_run_log: bool) -> None:
+    """Drop every table of the source and its whole state (cursors, the org it mirrors): the next load is a first.
+
+    For another org (the run log goes too: it describes the other org's runs) and for a full refresh without named
+    modules (the run log stays). Done before the run rather than with `pipeline.run(refresh="drop_sources")`: the
+    run log's source is extracted in the same run and dlt would refresh it too, wiping the cursors just set.
+    """
+    if not pipeline.default_schema_name:  # never ran: nothing to reset
+        return
+    resources = [f"re:^(?!{RUNS_TABLE}$)"] if keep_run_log else ["re:.*"]
+    pipeline_drop(pipeline, resources=resources, state_paths="*")()
 
 
 def reset_modules(pipeline: dlt.Pipeline, modules: List[str]) -> None:
