@@ -2,6 +2,8 @@
 dictionary `zoho_crm_fields`, whose labels are also the DuckDB column comments."""
 
 import json
+import os
+import uuid
 
 import pytest
 
@@ -114,3 +116,27 @@ def test_the_data_dictionary_labels_columns_and_the_duckdb_comments_say_the_labe
     emu.advance(30)
     load(monkeypatch, emu, "--modules", "Deals,Quotes")
     assert query("SELECT count(DISTINCT _dlt_load_id) FROM zoho_crm_fields") == before
+
+
+@pytest.mark.skipif(not os.environ.get("ZOHO_TEST_POSTGRES"), reason="set ZOHO_TEST_POSTGRES (CI starts PostgreSQL)")
+def test_postgres_columns_carry_the_zoho_field_labels_as_comments(monkeypatch: pytest.MonkeyPatch, emulator) -> None:
+    import psycopg2
+
+    dsn = os.environ["ZOHO_TEST_POSTGRES"]
+    dataset = f"zoho_comments_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", dsn)
+    try:
+        load(monkeypatch, emulator, "--modules", "Deals", "--destination", "postgres", "--dataset", dataset)
+        with psycopg2.connect(dsn) as con, con.cursor() as cur:
+            cur.execute(
+                "SELECT col_description(c.oid, a.attnum) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
+                "WHERE n.nspname = %s AND c.relname = 'zoho_crm_deals' AND a.attname = %s",
+                (dataset, "amount"),
+            )
+            assert cur.fetchall() == [("Amount",)]
+            cur.execute(f"SELECT count(*) FROM {dataset}.zoho_crm_runs")
+            assert cur.fetchall() == [(1,)]
+    finally:
+        with psycopg2.connect(dsn) as con, con.cursor() as cur:
+            cur.execute(f"DROP SCHEMA IF EXISTS {dataset} CASCADE; DROP SCHEMA IF EXISTS {dataset}_staging CASCADE")
