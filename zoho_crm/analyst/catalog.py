@@ -119,7 +119,7 @@ class Catalog:
             homes.append(f"(SELECT max({cur.ref('iso_code')}) FROM {cur.source()} WHERE {cur.ref('is_base')})")
         if org is not None and org.has("iso_code"):
             homes.append(f"(SELECT max({org.ref('iso_code')}) FROM {org.source()})")
-        home = f"coalesce({', '.join(homes)}, CAST(NULL AS {TEXT}))"
+        home = f"coalesce({', '.join([*homes, f'CAST(NULL AS {TEXT})'])})"
         return f"org AS (SELECT CAST({time_zone} AS {TEXT}) AS time_zone, CAST({home} AS {TEXT}) AS home_currency)"
 
 
