@@ -121,7 +121,7 @@ def _create(client: Any, name: str, select: str) -> bool:
         return True
     except Exception as ex:
         error = ex
-    if client.capabilities is not None and _is_postgres(client):
+    if _is_postgres(client):
         try:
             with client.begin_transaction():
                 client.execute_sql(f"DROP VIEW IF EXISTS {qualified}")
