@@ -13,8 +13,8 @@ import dlt
 import pytest
 
 from tests.e2e.helpers import load
-from zoho_crm.analyst import VIEW_NAMES, create_views, drop_views
-from zoho_crm.analyst import views as views_module
+from zoho_crm.destination.analyst import VIEW_NAMES, create_views, drop_views
+from zoho_crm.destination.analyst import views as views_module
 from zoho_emulator import ZohoEmulator
 from zoho_emulator.org_settings import STAGE_BY_NAME
 

@@ -50,20 +50,25 @@ def test_readme_shows_every_query_verbatim() -> None:
 def test_open_pipeline_by_stage(demo) -> None:
     pipeline, sql = demo
     rows = run_query(pipeline, "Open pipeline by stage")
-    (open_deals,) = sql("SELECT count(*) FROM zoho_crm_deals WHERE stage NOT LIKE 'Closed%'")[0]
-    assert sum(r[1] for r in rows) == open_deals > 0
-    assert all(not r[0].startswith("Closed") for r in rows)
-    assert [r[2] for r in rows] == sorted((r[2] for r in rows), reverse=True)
-    assert all(0 <= r[3] <= r[2] for r in rows)  # weighted by probability
+    (open_deals, home) = sql(
+        "SELECT count(*), sum(amount / exchange_rate) FROM zoho_crm_deals WHERE stage NOT LIKE 'Closed%'"
+    )[0]
+    assert sum(r[2] for r in rows) == open_deals > 0
+    assert all(not r[0].startswith("Closed") for r in rows) and {r[1] for r in rows} == {"INR"}
+    assert abs(float(sum(r[3] for r in rows)) - float(home)) < 0.01 * len(rows)  # in the home currency
+    assert [r[3] for r in rows] == sorted((r[3] for r in rows), reverse=True)
+    assert all(0 <= r[4] <= r[3] for r in rows)  # weighted by probability
 
 
 @pytest.mark.slow
 def test_won_revenue_by_month(demo) -> None:
     pipeline, sql = demo
     rows = run_query(pipeline, "Won revenue by month")
-    (won, revenue) = sql("SELECT count(*), sum(amount) FROM zoho_crm_deals WHERE stage = 'Closed Won'")[0]
-    assert sum(r[1] for r in rows) == won > 0
-    assert abs(float(sum(r[2] for r in rows)) - float(revenue)) < 0.05 * len(rows)
+    (won, revenue) = sql(
+        "SELECT count(*), sum(amount / exchange_rate) FROM zoho_crm_deals WHERE stage = 'Closed Won'"
+    )[0]
+    assert sum(r[2] for r in rows) == won > 0
+    assert abs(float(sum(r[3] for r in rows)) - float(revenue)) < 0.05 * len(rows)  # in the home currency
     assert all(r[0].day == 1 for r in rows) and [r[0] for r in rows] == sorted((r[0] for r in rows), reverse=True)
 
 

@@ -6,9 +6,9 @@ from typing import Any, Dict, List
 import duckdb
 import pytest
 
-from zoho_crm.analyst.activities import activities_view, stage_durations_view
-from zoho_crm.analyst.catalog import Catalog
-from zoho_crm.analyst.deals import deals_view, pipeline_stages_view
+from zoho_crm.destination.analyst.activities import activities_view, stage_durations_view
+from zoho_crm.destination.analyst.catalog import Catalog
+from zoho_crm.destination.analyst.deals import deals_view, pipeline_stages_view
 
 SCHEMA = "ds"
 

@@ -1,4 +1,6 @@
-"""Questions analysts ask of a CRM mirror, as SQL over the `zoho_crm_*` tables (README: "Query your CRM").
+"""Questions analysts ask of a CRM mirror, as SQL over the `zoho_crm_*` tables and views (README: "Query your CRM").
+
+Money is added in the org's home currency only: `amount_home` of `zoho_crm_v_deals`, or `amount / exchange_rate`.
 
 Each query is plain SQL that dlt's `pipeline.dataset()` runs on any SQL destination (dlt qualifies the table
 names with the dataset and translates the dialect). The README shows them verbatim and the tests run every one
@@ -12,20 +14,22 @@ import dlt
 QUERIES: Dict[str, str] = {
     "Open pipeline by stage": """
 SELECT stage,
+       home_currency,
        count(*) AS deals,
-       round(sum(amount), 2) AS amount,
-       round(sum(amount * probability / 100.0), 2) AS weighted_amount
-FROM zoho_crm_deals
-WHERE stage NOT LIKE 'Closed%'
-GROUP BY stage
+       round(sum(amount_home), 2) AS amount,
+       round(sum(amount_home * probability / 100.0), 2) AS weighted_amount
+FROM zoho_crm_v_deals
+WHERE NOT is_closed
+GROUP BY stage, home_currency
 ORDER BY amount DESC""",
     "Won revenue by month": """
 SELECT CAST(date_trunc('month', closing_date) AS DATE) AS month,
+       home_currency,
        count(*) AS deals_won,
-       round(sum(amount), 2) AS revenue
-FROM zoho_crm_deals
-WHERE stage = 'Closed Won'
-GROUP BY 1
+       round(sum(amount_home), 2) AS revenue
+FROM zoho_crm_v_deals
+WHERE is_won
+GROUP BY 1, 2
 ORDER BY 1 DESC""",
     "Lead sources and conversion": """
 SELECT coalesce(lead_source, '(none)') AS lead_source,
@@ -52,11 +56,11 @@ ORDER BY activities DESC""",
 SELECT i.product_name__name AS product,
        count(DISTINCT q.id) AS quotes,
        sum(i.quantity) AS quantity,
-       round(sum(i.net_total), 2) AS net_total
+       round(sum(i.net_total / q.exchange_rate), 2) AS net_total_home
 FROM zoho_crm_quotes__quoted_items AS i
 JOIN zoho_crm_quotes AS q ON i._dlt_parent_id = q._dlt_id
 GROUP BY 1
-ORDER BY net_total DESC
+ORDER BY net_total_home DESC
 LIMIT 10""",
     "Time in stage per deal": """
 SELECT h.deal_name__id AS deal_id,
@@ -79,8 +83,8 @@ SELECT p.display_value AS pipeline,
        s.display_value AS stage,
        s.probability,
        count(d.id) AS deals,
-       CAST(sum(d.amount / d.exchange_rate) AS DECIMAL(18, 2)) AS amount,
-       CAST(sum(d.amount / d.exchange_rate * s.probability / 100.0) AS DECIMAL(18, 2)) AS weighted_amount
+       CAST(sum(d.amount / d.exchange_rate) AS DECIMAL(18, 2)) AS amount_home,
+       CAST(sum(d.amount / d.exchange_rate * s.probability / 100.0) AS DECIMAL(18, 2)) AS weighted_amount_home
 FROM zoho_crm_pipelines AS p
 JOIN zoho_crm_pipelines__maps AS s ON s._dlt_parent_id = p._dlt_id
 LEFT JOIN zoho_crm_deals AS d ON d.pipeline = p.actual_value AND d.stage = s.actual_value

@@ -23,6 +23,7 @@ from ..api.stop import RunStop
 from ..config import named_modules
 from ..context import ZohoCrmSource, mirrored_org
 from ..destination import lakehouse
+from ..destination.analyst import create_views, drop_views
 from ..destination.comments import comment_columns
 from ..destination.duckdb import duckdb_held_open_while_loading
 from ..destination.preflight import preflight
@@ -146,6 +147,8 @@ def _run(
                 lakehouse.prepare_source(source)
             named = named_modules(source_args.get("modules"))
             other_org = org_changed(pipeline, source)
+            if other_org or full_refresh:
+                drop_views(pipeline)  # Postgres drops no table a view reads; they come back after the load
             if other_org or (full_refresh and not named):
                 reset_everything(pipeline, keep_run_log=not other_org)
             elif full_refresh:
@@ -156,6 +159,7 @@ def _run(
         if table_format:
             lakehouse.apply_deletions(pipeline, info.loads_ids, table_format)
         comment_columns(pipeline, info.loads_ids)
+        create_views(pipeline)
     result = _result(pipeline, info, ledger, time.monotonic() - started)
     if ledger.budget_stops:
         stop = ZohoCreditBudgetReached(ledger.credit_budget or 0, ledger.credits_total(), list(ledger.budget_stops))
