@@ -31,11 +31,11 @@ from ..destination.resolve import resolve_table_format
 from ..errors import ZohoCreditBudgetReached, ZohoCrmStoppedEarly, ZohoRunStopped
 from ..settings import TABLE_PREFIX
 from ..tables.history import with_history_modules
+from ..tables.run_log import BOOKKEEPING, count_rows, run_log_source
 from .failures.chain import exception_chain, first
 from .lock import PipelineRunLock
 from .pending import finish_pending_loads
 from .reset import reset_everything, reset_modules
-from .run_log import BOOKKEEPING, count_rows, run_log_source
 
 logger = logging.getLogger(__name__)
 TFigures = Dict[str, Dict[str, int]]  # module ("" for org-wide calls) -> call kind -> count

@@ -6,7 +6,7 @@ import dlt
 from dlt.pipeline.helpers import pipeline_drop
 
 from ..tables.modules import table_name
-from .run_log import RUNS_TABLE
+from ..tables.run_log import RUNS_TABLE
 
 
 def reset_everything(pipeline: dlt.Pipeline, keep_run_log: bool) -> None:

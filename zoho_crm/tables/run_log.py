@@ -22,7 +22,7 @@ from dlt.extract.items_transform import BaseItemTransform, ItemTransform
 from ..api.ledger import RunLedger
 from ..context import ZohoCrmSource
 from ..settings import TABLE_PREFIX, USERS
-from ..tables.dictionary import FIELDS_COLUMNS, FIELDS_KEY, FIELDS_TABLE, field_dictionary
+from .dictionary import FIELDS_COLUMNS, FIELDS_KEY, FIELDS_TABLE, field_dictionary
 
 RUNS_TABLE = TABLE_PREFIX + "runs"
 BOOKKEEPING = frozenset({RUNS_TABLE, FIELDS_TABLE})  # tables about the mirror, not the org's data
