@@ -2,9 +2,12 @@
 
 The CLI starts the Zoho emulator (the source package never imports it) and runs the real pipeline against it.
 The pipeline is built here rather than in the CLI script because `dlt deploy` reads the script and expects a
-single `dlt.pipeline(...)` call in it.
+single `dlt.pipeline(...)` call in it. The emulator's org is persisted in `DEMO_ORG_FILE` beside the DuckDB file,
+so that every demo after the first is an incremental run of the same org.
 """
 
+import os
+from pathlib import Path
 from typing import Optional
 
 import dlt
@@ -13,6 +16,7 @@ from ..destination.resolve import resolve_dataset, resolve_destination
 
 DEMO_PIPELINE_NAME = "zoho_crm_demo"
 DEMO_DUCKDB_FILE = "zoho_crm_demo.duckdb"
+DEMO_ORG_FILE = "zoho_crm_demo.org.json"
 DEMO_QUERIES = ("Open pipeline by stage", "Won revenue by month", "Quoted products")
 
 
@@ -32,3 +36,25 @@ def demo_pipeline(
         dataset_name=resolve_dataset(DEMO_PIPELINE_NAME, dataset),
         progress=progress,
     )
+
+
+def demo_duckdb_path(pipeline: dlt.Pipeline) -> Optional[Path]:
+    """The absolute path of the demo's DuckDB file; None when it loads into another destination."""
+    if pipeline.destination.destination_name != "duckdb":
+        return None
+    with pipeline.destination_client() as client:
+        database = getattr(client.config.credentials, "database", None)
+    if not isinstance(database, str) or database.startswith((":", "md:", "motherduck:")):
+        return None  # in memory, or MotherDuck: no file
+    return Path(os.path.abspath(database))
+
+
+def demo_org_path(duckdb: Optional[Path]) -> Path:
+    """Where the demo keeps its emulator org: beside its DuckDB file, else in the working directory."""
+    return (duckdb.parent if duckdb is not None else Path.cwd()) / DEMO_ORG_FILE
+
+
+def demo_target_line(pipeline: dlt.Pipeline, duckdb: Optional[Path]) -> str:
+    """Where the demo loads, by the names an analyst needs to reach it (`dlt.attach(name)`, the DuckDB file)."""
+    where = str(duckdb) if duckdb is not None else pipeline.destination.destination_name
+    return f"Pipeline {pipeline.pipeline_name} → {where}, dataset {pipeline.dataset_name}"
