@@ -130,6 +130,7 @@ def run_demo(args: argparse.Namespace) -> None:
         print(f"Loading everything: {reload}" if reload else "Incremental: loading what changed since the last demo")
         creds = {"client_id": emu.client_id, "client_secret": emu.client_secret, "refresh_token": emu.refresh_token}
         run(args, pipeline, {"credentials": creds, "api_base_url": emu.base_url, "accounts_url": emu.base_url})
+        org.settle_port(emu.port)
     where = pipeline.destination.destination_name
     print(f"\nQueries to try (from {where}, dataset {pipeline.dataset_name}; more in the README: Query your CRM):")
     print_queries(pipeline, DEMO_QUERIES)

@@ -128,7 +128,8 @@ class DemoOrg:
 
     def start(self) -> ZohoEmulator:
         """Build the org's emulator, replay the log, set the clock to real now and listen on the logged port (or
-        on a free one when it is taken: ``port_note`` says so); saves the file. Returns the started emulator."""
+        on a free one when it is taken: ``port_note`` says so). A new org's file is written now, with its port.
+        Returns the started emulator."""
         emu = ZohoEmulator(self.state.config(self.state.port))
         self._replay(emu)
         emu.set_now(datetime.now(timezone.utc))
@@ -140,9 +141,17 @@ class DemoOrg:
             emu.start()
             self.port_note = (f"port {self.state.port} is taken ({ex.strerror}): the emulator listens on "
                               f"{emu.port} instead, a new API address, so the pipeline reloads everything")
-        self.state.port = emu.port
-        self.save()
+        if self.is_new:
+            self.state.port = emu.port
+            self.save()
         return emu
+
+    def settle_port(self, port: int) -> None:
+        """The pipeline has loaded from the emulator on ``port``: later demos listen there (a demo that fell back to
+        another port but loaded nothing, e.g. one refused by the run lock, leaves the logged port as it was)."""
+        if port != self.state.port:
+            self.state.port = port
+            self.save()
 
     def _replay(self, emu: ZohoEmulator) -> None:
         """Apply the logged changes in order at their times: the same calls as the first time, so the store's RNG

@@ -87,7 +87,9 @@ def test_a_taken_port_falls_back_to_a_free_one_and_says_so(tmp_path: Path) -> No
             new_port = emu.port
             assert new_port != port
             assert again.port_note and f"port {port} is taken" in again.port_note
-    assert json.loads(path.read_text())["port"] == new_port  # the next demo keeps the new address
+            assert json.loads(path.read_text())["port"] == port  # nothing loaded from the new address yet
+            again.settle_port(new_port)
+    assert json.loads(path.read_text())["port"] == new_port  # the pipeline loaded from it: the next demo keeps it
 
 
 @pytest.mark.parametrize(
