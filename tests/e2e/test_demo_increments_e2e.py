@@ -5,7 +5,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -15,18 +15,22 @@ from zoho_crm import table_name
 from zoho_crm.demo import DEMO_DUCKDB_FILE, DEMO_ORG_FILE, DEMO_PIPELINE_NAME
 
 pytestmark = pytest.mark.slow
+WATCHED_TABLES = ("zoho_crm_deals", "zoho_crm_leads", "zoho_crm_tasks")
 
 
 @dataclass(frozen=True)
 class DemoRuns:
-    """Four demos in one directory: the first, a second, one with `--changes 40`, a third."""
+    """Five demos in one directory: the first, a second, one with `--changes 40`, a third, and one after the DuckDB
+    file was deleted."""
 
     root: Path
     first: CliRun
     second: CliRun
     changes: CliRun
     third: CliRun
+    without_duckdb: CliRun
     log_after_second: List[Dict[str, Any]]  # the org file's change log before --changes
+    rows_after_third: Dict[str, int]  # rows of WATCHED_TABLES before the DuckDB file was deleted
 
     @property
     def duckdb(self) -> str:
@@ -40,16 +44,24 @@ class DemoRuns:
 
 @pytest.fixture(scope="module")
 def demos(tmp_path_factory: pytest.TempPathFactory) -> DemoRuns:
-    """The four demo runs, in a working directory of their own."""
+    """The five demo runs, in a working directory of their own."""
     root = tmp_path_factory.mktemp("demo_increments")
     with pytest.MonkeyPatch.context() as mp:
         isolate_dlt(mp, root)
         first, second = run_cli("--demo"), run_cli("--demo")
         log = json.loads((root / DEMO_ORG_FILE).read_text())["changes"]
         changes, third = run_cli("--demo", "--changes", "40"), run_cli("--demo")
-    for run in (first, second, changes, third):
+        duckdb_rows = {t: n for (t, n) in table_rows(root / DEMO_DUCKDB_FILE)}
+        (root / DEMO_DUCKDB_FILE).unlink()
+        without_duckdb = run_cli("--demo")
+    for run in (first, second, changes, third, without_duckdb):
         assert run.code == 0, run.err
-    return DemoRuns(root, first, second, changes, third, log)
+    return DemoRuns(root, first, second, changes, third, without_duckdb, log, duckdb_rows)
+
+
+def table_rows(duckdb: Path) -> List[Tuple[str, int]]:
+    """(table, rows) of the demo's Deals, Leads and Tasks tables."""
+    return [(t, query(f"SELECT count(*) FROM {t}", db=str(duckdb))[0][0]) for t in WATCHED_TABLES]
 
 
 def loaded(run: CliRun) -> int:
@@ -112,6 +124,12 @@ def test_a_later_demo_is_small_again_and_deleted_records_stay_deleted(demos: Dem
             listed = ", ".join(f"'{i}'" for i in change["ids"])
             table = table_name(change["module"])
             assert query(f"SELECT count(*) FROM {table} WHERE id IN ({listed})", db=demos.duckdb) == [(0,)]
+
+
+def test_a_demo_without_its_duckdb_file_reloads_the_org_as_it_is_now(demos: DemoRuns) -> None:
+    assert "Loading everything: no DuckDB file yet" in demos.without_duckdb.out
+    assert loaded(demos.without_duckdb) > 9000
+    assert dict(table_rows(Path(demos.duckdb))) == demos.rows_after_third  # the edits and deletions included
 
 
 def test_closed_deals_in_the_demo_never_close_in_the_future(demos: DemoRuns) -> None:

@@ -42,8 +42,9 @@ def demo_duckdb_path(pipeline: dlt.Pipeline) -> Optional[Path]:
     """The absolute path of the demo's DuckDB file; None when it loads into another destination."""
     if pipeline.destination.destination_name != "duckdb":
         return None
-    with pipeline.destination_client() as client:
-        database = getattr(client.config.credentials, "database", None)
+    # the resolved configuration, not a client: a client would create the file, and the demo asks whether it exists
+    config = pipeline.destination.configuration(None, accept_partial=True)  # type: ignore[arg-type]
+    database = getattr(config.credentials, "database", None)
     if not isinstance(database, str) or database.startswith((":", "md:", "motherduck:")):
         return None  # in memory, or MotherDuck: no file
     return Path(os.path.abspath(database))
