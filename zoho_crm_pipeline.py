@@ -121,13 +121,15 @@ def run_demo(args: argparse.Namespace) -> None:
         print(demo_target_line(pipeline, duckdb))
         # a new org, or a mirror without its DuckDB file (the dlt state's cursors would skip the old records)
         reload = "a new demo org" if org.is_new else "no DuckDB file yet" if duckdb and not duckdb.exists() else None
+        if args.full_refresh and not reload:
+            reload = "--full-refresh" + (f" of {args.modules}" if args.modules else "")
         args.full_refresh = reload is not None
         if args.changes:
             try:
                 print(org.change(emu, args.changes).line())
             except DemoOrgError as ex:
                 raise ZohoConfigError(str(ex)) from ex
-        print(f"Loading everything: {reload}" if reload else "Incremental: loading what changed since the last demo")
+        print(f"Loading everything ({reload})" if reload else "Incremental: loading what changed since the last demo")
         creds = {"client_id": emu.client_id, "client_secret": emu.client_secret, "refresh_token": emu.refresh_token}
         run(args, pipeline, {"credentials": creds, "api_base_url": emu.base_url, "accounts_url": emu.base_url})
         org.settle_port(emu.port)

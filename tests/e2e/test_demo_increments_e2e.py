@@ -78,7 +78,7 @@ def summary_deleted(run: CliRun) -> Dict[str, int]:
 
 def test_first_demo_loads_the_whole_org_and_says_where_it_went(demos: DemoRuns) -> None:
     out = demos.first.out
-    assert "Loading everything: a new demo org" in out
+    assert "Loading everything (a new demo org)" in out
     assert loaded(demos.first) > 9000
     assert f"Pipeline {DEMO_PIPELINE_NAME} → {demos.duckdb}, dataset zoho_crm_data" in out
     assert f"Demo org: {demos.root / DEMO_ORG_FILE} (new;" in out
@@ -127,7 +127,7 @@ def test_a_later_demo_is_small_again_and_deleted_records_stay_deleted(demos: Dem
 
 
 def test_a_demo_without_its_duckdb_file_reloads_the_org_as_it_is_now(demos: DemoRuns) -> None:
-    assert "Loading everything: no DuckDB file yet" in demos.without_duckdb.out
+    assert "Loading everything (no DuckDB file yet)" in demos.without_duckdb.out
     assert loaded(demos.without_duckdb) > 9000
     assert dict(table_rows(Path(demos.duckdb))) == demos.rows_after_third  # the edits and deletions included
 
