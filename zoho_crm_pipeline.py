@@ -102,7 +102,14 @@ def run_demo(args: argparse.Namespace) -> None:
 
     The first demo (no org file, or no DuckDB file) loads everything; later ones load what changed since.
     """
-    from zoho_crm.demo import DEMO_QUERIES, demo_duckdb_path, demo_org_path, demo_pipeline, demo_target_line
+    from zoho_crm.demo import (
+        DEMO_QUERIES,
+        demo_duckdb_path,
+        demo_org_path,
+        demo_pipeline,
+        demo_reload_reason,
+        demo_target_line,
+    )
     from zoho_crm.demo.queries import print_queries
     from zoho_emulator.demo_org import DemoOrg, DemoOrgError
 
@@ -119,17 +126,15 @@ def run_demo(args: argparse.Namespace) -> None:
         if org.port_note:
             print(f"Note: {org.port_note}")
         print(demo_target_line(pipeline, duckdb))
-        # a new org, or a mirror without its DuckDB file (the dlt state's cursors would skip the old records)
-        reload = "a new demo org" if org.is_new else "no DuckDB file yet" if duckdb and not duckdb.exists() else None
-        if args.full_refresh and not reload:
-            reload = "--full-refresh" + (f" of {args.modules}" if args.modules else "")
+        reload = demo_reload_reason(org.is_new, duckdb, args.full_refresh)
         args.full_refresh = reload is not None
         if args.changes:
             try:
                 print(org.change(emu, args.changes).line())
             except DemoOrgError as ex:
                 raise ZohoConfigError(str(ex)) from ex
-        print(f"Loading everything ({reload})" if reload else "Incremental: loading what changed since the last demo")
+        what = args.modules if args.modules and reload == "--full-refresh" else "everything"
+        print(f"Loading {what} ({reload})" if reload else "Incremental: loading what changed since the last demo")
         creds = {"client_id": emu.client_id, "client_secret": emu.client_secret, "refresh_token": emu.refresh_token}
         run(args, pipeline, {"credentials": creds, "api_base_url": emu.base_url, "accounts_url": emu.base_url})
         org.settle_port(emu.port)

@@ -56,8 +56,9 @@ def test_open_deals_may_still_close_in_the_future(org: ZohoEmulator) -> None:
 
 
 def test_only_lost_deals_give_a_reason_for_loss(org: ZohoEmulator) -> None:
-    reasons = {(STAGE_BY_NAME[d["Stage"]].forecast_type, d["Reason_For_Loss__s"] is not None)
-               for d in org.records("Deals")}
+    reasons = {
+        (STAGE_BY_NAME[d["Stage"]].forecast_type, d["Reason_For_Loss__s"] is not None) for d in org.records("Deals")
+    }
     assert reasons == {("Open", False), ("Closed Won", False), ("Closed Lost", True), ("Closed Lost", False)}
 
 
@@ -67,8 +68,9 @@ def test_only_completed_tasks_have_a_closed_time_never_after_their_last_edit(org
     assert {t["Closed_Time"] for t in tasks if t["Status"] != "Completed"} == {None}
     for task in tasks:
         if task["Closed_Time"]:
-            created, closed, modified = (datetime.fromisoformat(task[k])
-                                         for k in ("Created_Time", "Closed_Time", "Modified_Time"))
+            created, closed, modified = (
+                datetime.fromisoformat(task[k]) for k in ("Created_Time", "Closed_Time", "Modified_Time")
+            )
             assert created <= closed <= modified
 
 
@@ -83,6 +85,7 @@ def test_events_are_checked_into_at_the_event_not_before_it(org: ZohoEmulator) -
     events = [e for e in org.records("Events") if e["Check_In_Time"]]
     assert events
     for event in events:
-        start, check_in, modified = (datetime.fromisoformat(event[k])
-                                     for k in ("Start_DateTime", "Check_In_Time", "Modified_Time"))
+        start, check_in, modified = (
+            datetime.fromisoformat(event[k]) for k in ("Start_DateTime", "Check_In_Time", "Modified_Time")
+        )
         assert start <= check_in <= min(start + timedelta(minutes=30), modified)

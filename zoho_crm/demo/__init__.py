@@ -55,6 +55,16 @@ def demo_org_path(duckdb: Optional[Path]) -> Path:
     return (duckdb.parent if duckdb is not None else Path.cwd()) / DEMO_ORG_FILE
 
 
+def demo_reload_reason(new_org: bool, duckdb: Optional[Path], full_refresh: bool) -> Optional[str]:
+    """Why this demo loads everything (None: it is incremental): a new org, a mirror without its DuckDB file (the
+    pipeline state's cursors would skip the records loaded before), or `--full-refresh`."""
+    if new_org:
+        return "a new demo org"
+    if duckdb is not None and not duckdb.exists():
+        return "no DuckDB file yet"
+    return "--full-refresh" if full_refresh else None
+
+
 def demo_target_line(pipeline: dlt.Pipeline, duckdb: Optional[Path]) -> str:
     """Where the demo loads, by the names an analyst needs to reach it (`dlt.attach(name)`, the DuckDB file)."""
     where = str(duckdb) if duckdb is not None else pipeline.destination.destination_name
