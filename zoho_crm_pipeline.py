@@ -12,8 +12,8 @@ from typing import Any, Dict, List, Optional
 import dlt
 
 from zoho_crm import MirrorResult, RunStop, ZohoCrmMirror, ZohoCrmStoppedEarly
+from zoho_crm.demo.target import check_demo_flags
 from zoho_crm.destination.resolve import DEFAULT_DATASET, TABLE_FORMATS, resolve_dataset, resolve_destination
-from zoho_crm.errors import ZohoConfigError
 from zoho_crm.runner import EXIT_CONFIGURATION, EXIT_DONE, describe_failure, failure_report
 from zoho_crm.runner.grant import client_credentials, exchange_grant_code
 from zoho_crm.runner.logs import configure_logging, log_level_is_verbose, release_skipped
@@ -51,12 +51,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     )
     parser.add_argument("--progress", choices=["log", "tqdm", "enlighten", "alive_progress"], help="progress display")
     parser.add_argument("--demo", action="store_true", help="run against a local Zoho emulator (no account needed)")
-    parser.add_argument(
-        "--changes",
-        type=int,
-        metavar="N",
-        help="with --demo: edit N records and delete N/4 (at least 1) of the demo org first, so the run loads them",
-    )
+    parser.add_argument("--changes", type=int, metavar="N", help="with --demo: first edit N records, delete N/4")
     parser.add_argument("--plan", action="store_true", help="say what the next run would read and cost; load nothing")
     parser.add_argument("--json", action="store_true", help="with --plan: the plan as JSON, alone on stdout")
     parser.add_argument("--grant-code", help="turn a Self Client grant code into .dlt/secrets.toml")
@@ -97,63 +92,22 @@ def run(args: argparse.Namespace, pipeline: dlt.Pipeline, source_args: Optional[
 
 
 def run_demo(args: argparse.Namespace) -> None:
-    """Start the demo's emulator org in-process (the same org as the last demo: `zoho_crm_demo.org.json`), change
-    it first with `--changes N`, run the real pipeline against it over HTTP, print sample queries.
-
-    The first demo (no org file, or no DuckDB file) loads everything; later ones load what changed since.
-    """
-    from zoho_crm.demo import (
-        DEMO_QUERIES,
-        demo_duckdb_path,
-        demo_org_path,
-        demo_pipeline,
-        demo_reload_reason,
-        demo_target_line,
-    )
-    from zoho_crm.demo.queries import print_queries
+    """Run the real pipeline against the demo's emulator org, the same org every time (its file beside the DuckDB
+    file): the first demo loads everything, later ones what changed, after `--changes N` edits and deletions."""
+    from zoho_crm.demo import DEMO_QUERIES, demo_pipeline
+    from zoho_crm.demo.target import DemoTarget, as_config_errors, print_demo_queries
     from zoho_emulator.demo_org import DemoOrg, DemoOrgError
 
     pipeline = demo_pipeline(args.destination, args.dataset, args.progress)
-    duckdb = demo_duckdb_path(pipeline)
-    try:
-        org = DemoOrg.open(demo_org_path(duckdb))
-        emu = org.start()
-    except DemoOrgError as ex:
-        raise ZohoConfigError(str(ex)) from ex
-    with emu:
-        print(f"Zoho emulator running at {emu.base_url}")
-        print(org.describe())
-        if org.port_note:
-            print(f"Note: {org.port_note}")
-        print(demo_target_line(pipeline, duckdb))
-        reload = demo_reload_reason(org.is_new, duckdb, args.full_refresh)
+    target = DemoTarget.of(pipeline)
+    with as_config_errors(DemoOrgError), DemoOrg.open(target.org_file) as org:
+        reload = target.reload_reason(org.is_new, args.full_refresh)
         args.full_refresh = reload is not None
-        if args.changes:
-            try:
-                print(org.change(emu, args.changes).line())
-            except DemoOrgError as ex:
-                raise ZohoConfigError(str(ex)) from ex
-        what = args.modules if args.modules and reload == "--full-refresh" else "everything"
-        print(f"Loading {what} ({reload})" if reload else "Incremental: loading what changed since the last demo")
-        creds = {"client_id": emu.client_id, "client_secret": emu.client_secret, "refresh_token": emu.refresh_token}
-        run(args, pipeline, {"credentials": creds, "api_base_url": emu.base_url, "accounts_url": emu.base_url})
-        org.settle_port(emu.port)
-    where = pipeline.destination.destination_name
-    print(f"\nQueries to try (from {where}, dataset {pipeline.dataset_name}; more in the README: Query your CRM):")
-    print_queries(pipeline, DEMO_QUERIES)
-    print(f'\nFrom Python: dlt.attach("{pipeline.pipeline_name}").dataset() (README: Query your CRM)')
-
-
-def check_demo_flags(args: argparse.Namespace) -> None:
-    """`--changes N` changes the demo org, so it needs `--demo` and a sensible N (a configuration error else)."""
-    if args.changes is None:
-        return
-    if not args.demo:
-        raise ZohoConfigError("--changes N edits and deletes records of the demo org: use it with --demo")
-    from zoho_emulator.demo_org import MAX_CHANGES  # only demo runs import the emulator
-
-    if not 1 <= args.changes <= MAX_CHANGES:
-        raise ZohoConfigError(f"--changes takes a number of records from 1 to {MAX_CHANGES}, got {args.changes}")
+        changed = [org.change(args.changes).line()] if args.changes else []
+        print("\n".join([*org.lines(), *changed, *target.lines(reload)]))
+        run(args, pipeline, org.source_args())
+        org.settle_port()
+    print_demo_queries(pipeline, DEMO_QUERIES)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -166,7 +120,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     verbose = args.verbose or log_level_is_verbose()
     configure_logging(verbose)
     try:
-        check_demo_flags(args)
+        check_demo_flags(args.demo, args.changes)
         if args.grant_code:
             client = client_credentials(args.client_id, args.client_secret)
             print("\n".join(exchange_grant_code(args.grant_code, *client).lines()))

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from .config import EmulatorConfig
 from .emulator import ZohoEmulator
@@ -33,10 +34,6 @@ EDITED_MODULES: tuple[str, ...] = ("Deals", "Contacts", "Leads", "Accounts", "Ta
 DELETED_MODULES: tuple[str, ...] = ("Deals", "Leads", "Tasks")
 """Modules ``change`` deletes from, round robin: records users do delete (lost deals, junk leads, stale tasks), and
 that few other records look up (a deleted Account would leave its Deals and Contacts pointing at nothing)."""
-MAX_CHANGES = 500
-"""Largest n for ``change``: each edited module keeps enough eligible records for any n up to it."""
-
-
 def deletions_for(n: int) -> int:
     """Records ``change(n)`` deletes besides the n it edits: a quarter of n, at least one."""
     return max(1, n // 4)
@@ -95,9 +92,9 @@ class DemoOrg:
     """The persisted demo org in ``path``: open it, start its emulator, change it.
 
     Example:
-        >>> org = DemoOrg.open(Path("zoho_crm_demo.org.json"))  # doctest: +SKIP
-        >>> with org.start() as emu:  # doctest: +SKIP
-        ...     org.change(emu, 40)
+        >>> with DemoOrg.open(Path("zoho_crm_demo.org.json")) as org:  # doctest: +SKIP
+        ...     org.change(40)
+        ...     org.emu.base_url
     """
 
     def __init__(self, path: Path, state: DemoOrgState, is_new: bool) -> None:
@@ -107,6 +104,8 @@ class DemoOrg:
         """No org file existed: this is a new org (the mirror of any earlier one must be reloaded)."""
         self.port_note: str | None = None
         """Set by ``start`` when the logged port was taken and the emulator listens on another one."""
+        self.emu: ZohoEmulator | None = None
+        """The started emulator (``start``)."""
 
     @classmethod
     def open(cls, path: Path) -> DemoOrg:
@@ -144,11 +143,38 @@ class DemoOrg:
         if self.is_new:
             self.state.port = emu.port
             self.save()
+        self.emu = emu
         return emu
 
-    def settle_port(self, port: int) -> None:
-        """The pipeline has loaded from the emulator on ``port``: later demos listen there (a demo that fell back to
+    def __enter__(self) -> DemoOrg:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.emu is not None:
+            self.emu.stop()
+
+    def lines(self) -> list[str]:
+        """What the demo says about its org: the emulator's address, the file, a port that changed."""
+        note = [f"Note: {self.port_note}"] if self.port_note else []
+        return [f"Zoho emulator running at {self._started().base_url}", self.describe(), *note]
+
+    def source_args(self) -> dict[str, Any]:
+        """The pipeline source's settings that point it at this org: credentials and URLs."""
+        emu = self._started()
+        credentials = {"client_id": emu.client_id, "client_secret": emu.client_secret,
+                       "refresh_token": emu.refresh_token}
+        return {"credentials": credentials, "api_base_url": emu.base_url, "accounts_url": emu.base_url}
+
+    def _started(self) -> ZohoEmulator:
+        if self.emu is None:
+            raise RuntimeError("the demo org is not started")
+        return self.emu
+
+    def settle_port(self) -> None:
+        """The pipeline has loaded from the emulator's port: later demos listen there (a demo that fell back to
         another port but loaded nothing, e.g. one refused by the run lock, leaves the logged port as it was)."""
+        port = self._started().port
         if port != self.state.port:
             self.state.port = port
             self.save()
@@ -169,26 +195,26 @@ class DemoOrg:
                 raise DemoOrgError(f"the demo org file {self.path} does not match this emulator ({ex}): "
                                    "delete it and the demo's DuckDB file to start over") from ex
 
-    def change(self, emu: ZohoEmulator, n: int) -> ChangeReport:
-        """Edit n records and delete ``deletions_for(n)`` others, spread round robin over ``EDITED_MODULES`` and
-        ``DELETED_MODULES``, one second before the clock's time (so a run started now lists them in a finished
-        second); logs them and saves the file.
+    def change(self, n: int) -> ChangeReport:
+        """Edit n records and delete ``deletions_for(n)`` others of the started org, spread round robin over
+        ``EDITED_MODULES`` and ``DELETED_MODULES``, one second before the clock's time (so a run started now lists
+        them in a finished second); logs them and saves the file.
 
         Raises:
-            ValueError: n is not between 1 and ``MAX_CHANGES``.
+            ValueError: n < 1.
+            DemoOrgError: a module has fewer eligible records left than its share of n (nothing was changed).
         """
-        if not 1 <= n <= MAX_CHANGES:
-            raise ValueError(f"the number of changes must be between 1 and {MAX_CHANGES}, got {n}")
+        if n < 1:
+            raise ValueError(f"the number of changes must be 1 or more, got {n}")
+        emu = self._started()
         at = datetime.fromtimestamp(int(emu.now().timestamp()) - 1, tz=timezone.utc)
         rng = random.Random(mix(self.state.seed, len(self.state.changes), n))
         edits, deletions = _spread(n, EDITED_MODULES), _spread(deletions_for(n), DELETED_MODULES)
-        edited: dict[str, list[str]] = {}
-        deleted: dict[str, list[str]] = {}
-        for module, k in edits.items():
-            edited[module] = emu.touch(module, ids=_eligible(emu, module, rng, k), at=at)
-        for module, k in deletions.items():
-            spared = set(edited.get(module, ()))
-            deleted[module] = emu.delete(module, ids=_eligible(emu, module, rng, k, spared), at=at)
+        # every record picked before the first change: a module short of records changes nothing
+        to_edit = {m: _eligible(emu, m, rng, k) for m, k in edits.items()}
+        to_delete = {m: _eligible(emu, m, rng, k, set(to_edit.get(m, ()))) for m, k in deletions.items()}
+        edited = {m: emu.touch(m, ids=ids, at=at) for m, ids in to_edit.items()}
+        deleted = {m: emu.delete(m, ids=ids, at=at) for m, ids in to_delete.items()}
         stamp = at.isoformat()
         self.state.changes += [OrgChange("edit", m, ids, stamp) for m, ids in edited.items()]
         self.state.changes += [OrgChange("delete", m, ids, stamp) for m, ids in deleted.items()]

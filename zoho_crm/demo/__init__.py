@@ -3,11 +3,9 @@
 The CLI starts the Zoho emulator (the source package never imports it) and runs the real pipeline against it.
 The pipeline is built here rather than in the CLI script because `dlt deploy` reads the script and expects a
 single `dlt.pipeline(...)` call in it. The emulator's org is persisted in `DEMO_ORG_FILE` beside the DuckDB file,
-so that every demo after the first is an incremental run of the same org.
+so that every demo after the first is an incremental run of the same org (`target.py`).
 """
 
-import os
-from pathlib import Path
 from typing import Optional
 
 import dlt
@@ -37,35 +35,3 @@ def demo_pipeline(
         progress=progress,
     )
 
-
-def demo_duckdb_path(pipeline: dlt.Pipeline) -> Optional[Path]:
-    """The absolute path of the demo's DuckDB file; None when it loads into another destination."""
-    if pipeline.destination.destination_name != "duckdb":
-        return None
-    # the resolved configuration, not a client: a client would create the file, and the demo asks whether it exists
-    config = pipeline.destination.configuration(None, accept_partial=True)  # type: ignore[arg-type]
-    database = getattr(config.credentials, "database", None)
-    if not isinstance(database, str) or database.startswith((":", "md:", "motherduck:")):
-        return None  # in memory, or MotherDuck: no file
-    return Path(os.path.abspath(database))
-
-
-def demo_org_path(duckdb: Optional[Path]) -> Path:
-    """Where the demo keeps its emulator org: beside its DuckDB file, else in the working directory."""
-    return (duckdb.parent if duckdb is not None else Path.cwd()) / DEMO_ORG_FILE
-
-
-def demo_reload_reason(new_org: bool, duckdb: Optional[Path], full_refresh: bool) -> Optional[str]:
-    """Why this demo loads everything (None: it is incremental): a new org, a mirror without its DuckDB file (the
-    pipeline state's cursors would skip the records loaded before), or `--full-refresh`."""
-    if new_org:
-        return "a new demo org"
-    if duckdb is not None and not duckdb.exists():
-        return "no DuckDB file yet"
-    return "--full-refresh" if full_refresh else None
-
-
-def demo_target_line(pipeline: dlt.Pipeline, duckdb: Optional[Path]) -> str:
-    """Where the demo loads, by the names an analyst needs to reach it (`dlt.attach(name)`, the DuckDB file)."""
-    where = str(duckdb) if duckdb is not None else pipeline.destination.destination_name
-    return f"Pipeline {pipeline.pipeline_name} → {where}, dataset {pipeline.dataset_name}"
