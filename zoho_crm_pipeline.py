@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional
 import dlt
 
 from zoho_crm import MirrorResult, RunStop, ZohoCrmMirror, ZohoCrmStoppedEarly
+from zoho_crm.demo.target import check_demo_flags
 from zoho_crm.destination.resolve import DEFAULT_DATASET, TABLE_FORMATS, resolve_dataset, resolve_destination
 from zoho_crm.runner import EXIT_CONFIGURATION, EXIT_DONE, describe_failure, failure_report
 from zoho_crm.runner.grant import client_credentials, exchange_grant_code
@@ -50,6 +51,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     )
     parser.add_argument("--progress", choices=["log", "tqdm", "enlighten", "alive_progress"], help="progress display")
     parser.add_argument("--demo", action="store_true", help="run against a local Zoho emulator (no account needed)")
+    parser.add_argument("--changes", type=int, metavar="N", help="with --demo: first edit N records, delete N/4")
     parser.add_argument("--plan", action="store_true", help="say what the next run would read and cost; load nothing")
     parser.add_argument("--json", action="store_true", help="with --plan: the plan as JSON, alone on stdout")
     parser.add_argument("--grant-code", help="turn a Self Client grant code into .dlt/secrets.toml")
@@ -90,20 +92,22 @@ def run(args: argparse.Namespace, pipeline: dlt.Pipeline, source_args: Optional[
 
 
 def run_demo(args: argparse.Namespace) -> None:
-    """Start the emulator in-process, run the real pipeline against it over HTTP, print sample queries."""
+    """Run the real pipeline against the demo's emulator org, the same org every time (its file beside the DuckDB
+    file): the first demo loads everything, later ones what changed, after `--changes N` edits and deletions."""
     from zoho_crm.demo import DEMO_QUERIES, demo_pipeline
-    from zoho_crm.demo.queries import print_queries
-    from zoho_emulator import EmulatorConfig, ZohoEmulator
+    from zoho_crm.demo.target import DemoTarget, as_config_errors, print_demo_queries
+    from zoho_emulator.demo_org import DemoOrg, DemoOrgError
 
     pipeline = demo_pipeline(args.destination, args.dataset, args.progress)
-    with ZohoEmulator(EmulatorConfig(seed=7, default_records=150, records_per_module={"Deals": 600})) as emu:
-        print(f"Zoho emulator running at {emu.base_url}")
-        creds = {"client_id": emu.client_id, "client_secret": emu.client_secret, "refresh_token": emu.refresh_token}
-        args.full_refresh = True
-        run(args, pipeline, {"credentials": creds, "api_base_url": emu.base_url, "accounts_url": emu.base_url})
-    where = pipeline.destination.destination_name
-    print(f"\nQueries to try (from {where}, dataset {pipeline.dataset_name}; more in the README: Query your CRM):")
-    print_queries(pipeline, DEMO_QUERIES)
+    target = DemoTarget.of(pipeline)
+    with as_config_errors(DemoOrgError), DemoOrg.open(target.org_file) as org:
+        reload = target.reload_reason(org.is_new, args.full_refresh)
+        args.full_refresh = reload is not None
+        changed = [org.change(args.changes).line()] if args.changes else []
+        print("\n".join([*org.lines(), *changed, *target.lines(reload)]))
+        run(args, pipeline, org.source_args())
+        org.settle_port()
+    print_demo_queries(pipeline, DEMO_QUERIES)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -116,6 +120,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     verbose = args.verbose or log_level_is_verbose()
     configure_logging(verbose)
     try:
+        check_demo_flags(args.demo, args.changes)
         if args.grant_code:
             client = client_credentials(args.client_id, args.client_secret)
             print("\n".join(exchange_grant_code(args.grant_code, *client).lines()))

@@ -122,6 +122,9 @@ class TrackedRows(Protocol):
     def parent_ref(self, row: RecordState) -> dict[str, Any] | None:
         """The lookup to the row's parent record."""
 
+    def entered(self, parent: RecordState) -> int | None:
+        """When the parent entered its current tracked value (None: no history row for it yet)."""
+
 
 class RollupValues(Protocol):
     """What ``DataGen`` reads from a rollup summary field's aggregates (``rollups.Rollup``)."""
@@ -371,14 +374,31 @@ class DataGen:
             return self.date(st.created - (h % span) - (0 if g == "past_date" else 20 * 365 * 86400))
         if g == "future_date":
             return self.date(st.created + h % (365 * 86400))
+        if g == "closing_date":  # an open deal's expected close; a closed deal closed when it entered its stage
+            if self.forecast_type(mdef, st) == "Open":
+                return self.date(st.created + h % (365 * 86400))
+            return self.date(self.stage_entered(mdef, st))
+        if g == "loss_reason":
+            return f.values[h % len(f.values)] if self.forecast_type(mdef, st) == "Closed Lost" and h % 4 else None
+        if g == "task_closed":  # completed tasks only, within two weeks of creation, never after the last edit
+            if self.dep(mdef, st, "Status") != "Completed":
+                return None
+            return self.dt(min(st.created + h % (14 * 86400), st.modified))
         if g == "sparse_datetime":
             return self.dt(st.created + h % max(1, st.modified - st.created + 1)) if h % 4 == 0 else None
         if g == "last_activity":
             return self.dt(st.modified)
-        if g in ("event_start", "event_end"):
-            start = st.created + (h if g == "event_start" else self.h(mdef, st, "Start_DateTime")) % (90 * 86400)
-            start -= start % 900
-            return self.dt(start if g == "event_start" else start + 1800 + 1800 * (h % 4))
+        if g == "event_start":
+            return self.dt(self.start_time(mdef, st, f.api_name))
+        if g == "event_end":
+            return self.dt(self.start_time(mdef, st, "Start_DateTime") + 1800 + 1800 * (h % 4))
+        if g == "call_start":  # a call that is no longer scheduled took place by its last edit
+            start = self.start_time(mdef, st, f.api_name)
+            return self.dt(start if self.dep(mdef, st, "Outgoing_Call_Status") == "Scheduled" else
+                           min(start, st.modified))
+        if g == "check_in":  # some events are checked into, at the event and by the event's last edit
+            start = self.start_time(mdef, st, "Start_DateTime")
+            return self.dt(min(start + h % 1800, st.modified)) if h % 4 == 0 and start <= st.modified else None
         if g == "call_duration":
             secs = 30 + self.h(mdef, st, "Call_Duration_in_seconds") % 3600
             return f"{secs // 60:02d}:{secs % 60:02d}"
@@ -445,6 +465,23 @@ class DataGen:
         if g == "pricing_details":
             return self.pricing(mdef, st)
         return None
+
+    def start_time(self, mdef: ModuleDef, st: RecordState, name: str) -> int:
+        """Start of an event or call (field ``name``): within 90 days of creation, on a quarter hour."""
+        start = st.created + self.h(mdef, st, name) % (90 * 86400)
+        return start - start % 900
+
+    def forecast_type(self, mdef: ModuleDef, st: RecordState) -> str | None:
+        """"Open", "Closed Won" or "Closed Lost": the forecast type of the deal's Stage (None without one)."""
+        stage = STAGE_BY_NAME.get(self.dep(mdef, st, "Stage") or "")
+        return stage.forecast_type if stage else None
+
+    def stage_entered(self, mdef: ModuleDef, st: RecordState) -> int:
+        """When the deal entered its current Stage (its stage history), else its last edit: the change being made."""
+        stage = mdef.field("Stage")
+        tracker = self.trackers.get(stage.tracked_by or "") if stage is not None else None
+        entered = tracker.entered(st) if tracker is not None else None
+        return entered if entered is not None else st.modified
 
     def territories(self, mdef: ModuleDef, st: RecordState, h: int) -> list[dict[str, Any]]:
         """Accounts: the territory of their Billing_Country; Contacts/Deals: one drawn per record (kept independent of

@@ -82,6 +82,15 @@ class FieldTracker:
         st = ms.by_id.get(pid)
         return {"name": self.gen.display_name(ms.mdef, st) if st else None, "id": str(pid)}
 
+    def entered(self, parent: RecordState) -> int | None:
+        """When the parent entered its current value: the Created_Time of its last row, if that row holds the value
+        (None while a change is being written, before its row exists)."""
+        rows = self.rows.get(parent.id)
+        if not rows:
+            return None
+        last = rows[-1]
+        return last.created if self.values[last.id]["Stage"] == self.current(parent) else None
+
     def current(self, parent: RecordState) -> Any:
         """The parent's current value of the tracked field."""
         pdef = self.parent_state.mdef

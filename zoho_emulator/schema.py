@@ -289,14 +289,14 @@ def _deals() -> list[FieldDef]:
     return [
         F("Deal_Name", "text", "deal_name", system_mandatory=True), L("Account_Name", "Accounts"),
         L("Contact_Name", "Contacts", gen="sparse_lookup"), F("Amount", "currency", "amount"),
-        F("Closing_Date", "date", "future_date"),
+        F("Closing_Date", "date", "closing_date"),
         P("Stage", *STAGES, gen="deal_stage", system_mandatory=True, tracked_by="DealHistory"),
         P("Type", "Qualification", "Existing Business", "New Business"),
         F("Probability", "integer", "stage_probability", label="Probability (%)"),
         F("Expected_Revenue", "currency", "expected_revenue", read_only=True), F("Next_Step", "text", "sentence"),
         P("Lead_Source", *LEAD_SOURCES), L("Campaign_Source", "Campaigns", gen="sparse_lookup"),
         P("Pipeline", *(p.name for p in PIPELINES), gen="pipeline"),
-        P("Reason_For_Loss__s", "Price", "Lack of Features", "Competition", "Timing", gen="sparse_pick"),
+        P("Reason_For_Loss__s", "Price", "Lack of Features", "Competition", "Timing", gen="loss_reason"),
         F("Overall_Sales_Duration", "integer", "small_int", read_only=True),
         F("Sales_Cycle_Duration", "integer", "small_int", read_only=True),
         F("Description", "textarea", "paragraph", textarea="large"),
@@ -333,20 +333,20 @@ def _tasks() -> list[FieldDef]:
     return [*_activity("Subject"), F("Due_Date", "date", "future_date"),
             P("Status", "Not Started", "Deferred", "In Progress", "Completed", "Waiting for input"),
             P("Priority", "High", "Highest", "Low", "Lowest", "Normal"),
-            F("Send_Notification_Email", "boolean", "bool"), F("Closed_Time", "datetime", "sparse_datetime"),
+            F("Send_Notification_Email", "boolean", "bool"), F("Closed_Time", "datetime", "task_closed"),
             *system_fields()]
 
 
 def _events() -> list[FieldDef]:
     return [*_activity("Event_Title"), F("Start_DateTime", "datetime", "event_start", system_mandatory=True),
             F("End_DateTime", "datetime", "event_end"), F("All_day", "boolean", "bool"), F("Venue", "text", "city"),
-            F("Check_In_Time", "datetime", "sparse_datetime"), *system_fields()]
+            F("Check_In_Time", "datetime", "check_in"), *system_fields()]
 
 
 def _calls() -> list[FieldDef]:
     return [*_activity("Subject"), P("Call_Type", "Outbound", "Inbound", "Missed"),
             P("Call_Purpose", "Prospecting", "Administrative", "Negotiation", "Demo", "Project", "Desk"),
-            F("Call_Start_Time", "datetime", "event_start"), F("Call_Duration", "text", "call_duration"),
+            F("Call_Start_Time", "datetime", "call_start"), F("Call_Duration", "text", "call_duration"),
             F("Call_Duration_in_seconds", "integer", "call_seconds", read_only=True),
             P("Call_Result", "Interested", "Not interested", "No response/Busy", "Requested more info",
               "Requested call back", "Invalid number"),

@@ -22,8 +22,10 @@ from .schema import ID_BASE, TIME_FORMULA_GENS, FieldDef, ModuleDef, standard_mo
 
 YEAR = 365 * 86400
 DAY = 86400
-DERIVED_GENS = ("null", "added", "owner", "stage_probability")
-"""Value generators ``touch`` never picks at random (constant, user-given, or derived from another field)."""
+DERIVED_GENS = ("null", "added", "owner", "stage_probability", "closing_date", "loss_reason", "task_closed",
+                "call_start", "check_in")
+"""Value generators ``touch`` never picks at random (constant, user-given, or derived from other fields: a closed
+deal's Closing_Date from its Stage, a task's Closed_Time from its Status, …)."""
 FORMULA_MIN_STEP = 3600
 """``recalculate_formulas`` evaluates Now() at least this long after the previous evaluation, so the value always
 changes (Deal_Age_Days/Lead_Age_Days have a resolution of 0.01 day = 864 s) even when the clock stands still."""

@@ -2,7 +2,8 @@
 
 The CLI starts the Zoho emulator (the source package never imports it) and runs the real pipeline against it.
 The pipeline is built here rather than in the CLI script because `dlt deploy` reads the script and expects a
-single `dlt.pipeline(...)` call in it.
+single `dlt.pipeline(...)` call in it. The emulator's org is persisted in `DEMO_ORG_FILE` beside the DuckDB file,
+so that every demo after the first is an incremental run of the same org (`target.py`).
 """
 
 from typing import Optional
@@ -13,6 +14,7 @@ from ..destination.resolve import resolve_dataset, resolve_destination
 
 DEMO_PIPELINE_NAME = "zoho_crm_demo"
 DEMO_DUCKDB_FILE = "zoho_crm_demo.duckdb"
+DEMO_ORG_FILE = "zoho_crm_demo.org.json"
 DEMO_QUERIES = ("Open pipeline by stage", "Won revenue by month", "Quoted products")
 
 
@@ -32,3 +34,4 @@ def demo_pipeline(
         dataset_name=resolve_dataset(DEMO_PIPELINE_NAME, dataset),
         progress=progress,
     )
+
