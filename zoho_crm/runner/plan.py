@@ -344,21 +344,24 @@ class _Planner:
 
     def _subforms(self, module: str, table: str) -> int:
         """Subforms whose metadata the run reads with the module's: from the mirror's child tables, else line items."""
-        schema = self.pipeline.default_schema if self.pipeline and self.pipeline.default_schema_name else None
         subform_modules = [
             name for name, m in (self.context.metadata.modules() or {}).items() if m.get("generated_type") == "subform"
         ]
-        if schema and table in schema.tables:
-            naming = schema.naming
-            children = {t for t in schema.tables if t.startswith(f"{table}__")}
-            return sum(1 for s in subform_modules if f"{table}__{naming.normalize_identifier(s)}" in children)
+        with self.context.destination_lock:  # dlt's pipeline and schema objects are not for concurrent threads
+            schema = self.pipeline.default_schema if self.pipeline and self.pipeline.default_schema_name else None
+            if schema and table in schema.tables:
+                naming = schema.naming
+                children = {t for t in schema.tables if t.startswith(f"{table}__")}
+                return sum(1 for s in subform_modules if f"{table}__{naming.normalize_identifier(s)}" in children)
         return 1 if module in INVENTORY_MODULES else 0
 
     def _mirror_rows(self, table: str) -> Optional[int]:
         """The rows of `table` at the destination, None when unknown; every module table's in one query."""
-        if self.pipeline is None or not mirror_read.loaded(self.pipeline, table):
+        if self.pipeline is None:
             return None
         with self.context.destination_lock:
+            if not mirror_read.loaded(self.pipeline, table):
+                return None
             if self.rows is None:
                 self.rows = self._read_rows(self.pipeline)
             return self.rows.get(table)
