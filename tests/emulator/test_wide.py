@@ -41,7 +41,7 @@ def test_wide_shape_is_configurable() -> None:
 def test_other_values_are_those_of_the_narrow_org() -> None:
     wide = make(**WIDE).records("Leads")
     narrow = make(records_per_module={"Leads": 40}).records("Leads")
-    for i, (w, n) in enumerate(zip(wide, narrow)):
+    for i, (w, n) in enumerate(zip(wide, narrow, strict=True)):
         assert {k: v for k, v in w.items() if not k.startswith("Wide_") and k != "Description"} == {
             k: v for k, v in n.items() if k != "Description"
         }
