@@ -28,7 +28,10 @@ READERS: Dict[str, Dict[str, object]] = {"REST": {"bulk_threshold": 0}, "Bulk Re
 def one_run(checkout: Path, leads: int, shape: str, reader: str) -> RunResult:
     """One first load of `leads` Leads of `shape` through `reader`, measured."""
     emu = start_emulator(
-        records_per_module={"Leads": leads}, default_records=0, bulk_delay=0.2, **SHAPES[shape]  # type: ignore[arg-type]
+        records_per_module={"Leads": leads},
+        default_records=0,
+        bulk_delay=0.2,
+        **SHAPES[shape],  # type: ignore[arg-type]
     )
     try:
         with tempfile.TemporaryDirectory(prefix="wide-memory-") as tmp:
