@@ -1,6 +1,7 @@
 """Issue 23: peak RSS per step on wide records (long Descriptions) against narrow ones, REST and Bulk Read.
 
     python benchmarks/wide_memory.py memory [100000 200000 1000000]   # peak RSS per step, wide and narrow, both readers
+    python benchmarks/wide_memory.py wide|narrow [sizes]             # one shape only (run the two side by side)
     python benchmarks/wide_memory.py speed [200000] [repeats]        # load step wall/CPU: this commit vs the baseline
     python benchmarks/wide_memory.py all
 
@@ -50,12 +51,12 @@ def row(label: str, r: RunResult) -> str:
     return f"| {label} | rc={r.code} | **{r.peak_rss_mb:.0f} MB** | {steps} | {r.wall:.0f} s / {r.cpu:.0f} s CPU |"
 
 
-def memory(sizes: List[int]) -> None:
+def memory(sizes: List[int], shapes: Tuple[str, ...] = tuple(SHAPES)) -> None:
     """Peak RSS per step for every size, shape and reader; wide first."""
     print("| run | exit | peak RSS | extract | normalize | load | whole run wall / CPU |")
     print("|---|---|---|---|---|---|---|")
     peaks: Dict[Tuple[str, str], Dict[int, float]] = {}
-    for shape in SHAPES:
+    for shape in shapes:
         for reader in READERS:
             for leads in sizes:
                 r = one_run(REPO, leads, shape, reader)
@@ -94,6 +95,8 @@ def main(argv: List[str]) -> None:
     numbers = [int(a) for a in argv[1:]]
     if what == "memory":
         memory(numbers or [100_000, 200_000, 1_000_000])
+    elif what in SHAPES:
+        memory(numbers or [100_000, 200_000, 1_000_000], (what,))
     elif what == "speed":
         speed(*numbers)
     elif what == "all":
