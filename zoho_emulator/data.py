@@ -257,7 +257,7 @@ class DataGen:
         if f.gen in WIDE_GENS:
             narrow = f.extra.get("narrow_gen")
             usual = self.gen_value(mdef, st, f, narrow) if narrow else None
-            return wide_value(self.wide, f, st, self.h(mdef, st, f.api_name), usual)
+            return wide_value(self.wide, f, st.index, self.h(mdef, st, f.api_name), usual)
         return self.gen_value(mdef, st, f, f.gen)
 
     def gen_value(self, mdef: ModuleDef, st: RecordState, f: FieldDef, g: str) -> Any:

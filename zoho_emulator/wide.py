@@ -25,7 +25,6 @@ from .schema import FieldDef, ModuleDef
 
 if TYPE_CHECKING:
     from .config import EmulatorConfig
-    from .data import RecordState
 
 WIDE_GENS = frozenset({"wide_description", "wide_notes", "wide_text"})
 """Value generators of this module (``FieldDef.gen``)."""
@@ -97,18 +96,18 @@ def widen(mdefs: dict[str, ModuleDef], config: EmulatorConfig) -> None:
                                             custom_field=True, late_id=True))
 
 
-def wide_value(shape: WideShape, f: FieldDef, st: RecordState, h: int, narrow: Any) -> Any:
-    """The value of a wide field of record ``st`` (``h``: the field's hash at its current version).
+def wide_value(shape: WideShape, f: FieldDef, index: int, h: int, narrow: Any) -> Any:
+    """The value of a wide field of the record at ``index`` (``h``: the field's hash at its current version).
 
     Args:
         shape: how long and how frequent the long Descriptions are.
         f: the field.
-        st: the record.
+        index: the record's index in its module.
         h: hash of the field of this record.
         narrow: the field's usual value (a Description that is not long).
     """
     if f.gen == "wide_description":
-        if shape.every > 0 and st.index % shape.every == shape.every - 1:
+        if shape.every > 0 and index % shape.every == shape.every - 1:
             return long_text(h, shape.chars)
         return narrow
     if f.gen == "wide_notes":
