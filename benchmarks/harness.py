@@ -38,6 +38,7 @@ class RunResult:
     emulator_cpu: float = 0.0
     step_rss_mb: Dict[str, float] = field(default_factory=dict)
     step_seconds: Dict[str, float] = field(default_factory=dict)
+    step_cpu: Dict[str, float] = field(default_factory=dict)
     stdout: str = ""
     stderr: str = ""
 
@@ -91,6 +92,7 @@ def run_cli(checkout: Path, emu: ZohoEmulator, work: Path, args: List[str], env:
     work.mkdir(parents=True, exist_ok=True)
     emu.reset_stats()
     samples: List[Tuple[float, float]] = []
+    cpu_samples: List[Tuple[float, float]] = []  # (time, CPU seconds of the CLI so far): CPU per step
     high_water = 0.0  # the CLI's VmHWM: its own peak since exec (ru_maxrss would count the benchmark's pages too)
     started, own_cpu = time.time(), time.process_time()
     proc = subprocess.Popen(
@@ -115,6 +117,9 @@ def run_cli(checkout: Path, emu: ZohoEmulator, work: Path, args: List[str], env:
         rss = _rss_mb(proc.pid)
         if rss:
             samples.append((time.time(), rss))
+        cpu_so_far = _cpu_seconds(proc.pid)
+        if cpu_so_far:
+            cpu_samples.append((time.time(), cpu_so_far))
         high_water = max(high_water, _status_mb(proc.pid, "VmHWM"))
         time.sleep(0.05)
     for reader in readers:
@@ -125,6 +130,7 @@ def run_cli(checkout: Path, emu: ZohoEmulator, work: Path, args: List[str], env:
     step_rss = {
         name: max((rss for t, rss in samples if begin <= t <= end), default=0.0) for name, (begin, end) in steps.items()
     }
+    step_cpu = {name: _cpu_between(cpu_samples, begin, end) for name, (begin, end) in steps.items()}
     stats = emu.stats()
     return RunResult(
         proc.returncode,
@@ -136,6 +142,7 @@ def run_cli(checkout: Path, emu: ZohoEmulator, work: Path, args: List[str], env:
         time.process_time() - own_cpu,
         step_rss,
         {name: end - begin for name, (begin, end) in steps.items()},
+        step_cpu,
         "".join(output["out"]),
         "".join(output["err"]),
     )
@@ -144,6 +151,26 @@ def run_cli(checkout: Path, emu: ZohoEmulator, work: Path, args: List[str], env:
 def _rss_mb(pid: int) -> float:
     """RSS of a process and its descendants (dlt may normalize in subprocesses), in MB."""
     return sum(_status_mb(p, "VmRSS") for p in [pid, *_descendants(pid)])
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _cpu_between(samples: List[Tuple[float, float]], begin: float, end: float) -> float:
+    """CPU seconds spent between two instants, from (time, CPU so far) samples taken every 50 ms."""
+    inside = [cpu for t, cpu in samples if t <= end]
+    before = [cpu for t, cpu in samples if t <= begin]
+    if not inside:
+        return 0.0
+    after = next((cpu for t, cpu in samples if t > end), inside[-1])  # the step ended between two samples
+    return max(0.0, after - (before[-1] if before else 0.0))
 
 
 def _status_mb(pid: int, key: str) -> float:

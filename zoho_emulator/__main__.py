@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="daily limit reported by X-API-CREDITS-REMAINING (default: the daily credit budget)")
     p.add_argument("--credits-remaining-header", choices=CREDITS_HEADER_MODES, default="half_used",
                    help="when to send X-API-CREDITS-REMAINING")
+    p.add_argument("--wide-modules", default="", help="comma-separated modules with wide records, e.g. Leads")
+    p.add_argument("--wide-every", type=int, default=10, help="every N-th wide record has a long Description")
+    p.add_argument("--wide-text-chars", type=int, default=5000, help="length of the long Descriptions")
+    p.add_argument("--wide-custom-fields", type=int, default=0, help="custom text fields added to wide modules")
     return p
 
 
@@ -72,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
                          ims_inclusive=a.ims_inclusive, territories_enabled=not a.no_territories,
                          multi_currency=not a.single_currency, deal_history_generated_type=a.deal_history_type,
                          pipeline_maps_probability=a.pipeline_maps_probability,
-                         daily_credit_limit=a.daily_credit_limit, credits_remaining_header=a.credits_remaining_header)
+                         daily_credit_limit=a.daily_credit_limit, credits_remaining_header=a.credits_remaining_header,
+                         wide_modules=tuple(m for m in a.wide_modules.split(",") if m), wide_every=a.wide_every,
+                         wide_text_chars=a.wide_text_chars, wide_custom_fields=a.wide_custom_fields)
     emu = ZohoEmulator(cfg).start()
     print(json.dumps({"base_url": emu.base_url, "client_id": emu.client_id, "client_secret": emu.client_secret,
                       "refresh_token": emu.refresh_token}), flush=True)

@@ -80,6 +80,17 @@ class EmulatorConfig:
     is_admin: bool = True
     """The token user is an administrator (only admins may list Notes: 403 NOT_SUPPORTED otherwise)."""
 
+    wide_modules: tuple[str, ...] = ()
+    """Data modules whose records are wide (``wide.py``): long multi-line Descriptions on a share of the records and
+    ``wide_custom_fields`` custom text fields. Empty: every module has its usual records."""
+    wide_every: int = 10
+    """In a wide module, every N-th record (index N-1, 2N-1, …) has a Description of ``wide_text_chars`` characters."""
+    wide_text_chars: int = 5_000
+    """Length of the long Descriptions, in characters (Zoho allows up to 32,000 in a large textarea)."""
+    wide_custom_fields: int = 0
+    """Custom fields appended to each wide module: odd ones multi-line textareas ``Wide_Notes_N`` (100–2,000
+    characters on half of the records), even ones text fields ``Wide_Text_N`` (up to 255 characters)."""
+
     # --- org features and settings endpoints ------------------------------------------------------------
     territories_enabled: bool = True
     """Territory management is on: /settings/territories answers, Accounts/Contacts carry ``Territories`` and Deals

@@ -35,6 +35,7 @@ from .org_settings import (
     pipeline_for,
 )
 from .schema import ID_BASE, FieldDef, ModuleDef
+from .wide import WIDE_GENS, WideShape, wide_value
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -182,11 +183,14 @@ class DataGen:
         modules: module API name → its records (read for lookups and line items; filled by the store later).
         trackers: tracker module API name → its field tracker (read for history rows; filled by the store later).
         rollups: ``"Module.Field"`` → the aggregates of a rollup summary field (filled by the store later).
+        wide: the shape of wide records (``wide.py``), for the fields ``widen`` made wide.
     """
 
     def __init__(self, seed: int, catalog: Catalog, modules: Mapping[str, ModuleState],
-                 trackers: Mapping[str, TrackedRows], rollups: Mapping[str, RollupValues] | None = None) -> None:
+                 trackers: Mapping[str, TrackedRows], rollups: Mapping[str, RollupValues] | None = None,
+                 wide: WideShape | None = None) -> None:
         self.seed = seed
+        self.wide = wide or WideShape()
         self.catalog = catalog
         self.modules = modules
         self.trackers = trackers
@@ -253,7 +257,14 @@ class DataGen:
     # --- values ----------------------------------------------------------------------------------------------------
     def value(self, mdef: ModuleDef, st: RecordState, f: FieldDef) -> Any:
         """Current JSON value of field ``f`` of record ``st``."""
-        g = f.gen
+        if f.gen in WIDE_GENS:
+            narrow = f.extra.get("narrow_gen")
+            usual = self.gen_value(mdef, st, f, narrow) if narrow else None
+            return wide_value(self.wide, f, st.index, self.h(mdef, st, f.api_name), usual)
+        return self.gen_value(mdef, st, f, f.gen)
+
+    def gen_value(self, mdef: ModuleDef, st: RecordState, f: FieldDef, g: str) -> Any:
+        """JSON value of field ``f`` of record ``st`` made by the value generator ``g``."""
         if g == "added":
             return added_value(f, st)
         if g == "created_time":

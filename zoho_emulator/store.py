@@ -19,6 +19,7 @@ from .org_settings import CURRENCIES, FORECAST_CATEGORIES, PIPELINES, STAGES, TA
 from .pagination import sort_key
 from .rollups import Rollup
 from .schema import ID_BASE, TIME_FORMULA_GENS, FieldDef, ModuleDef, standard_modules
+from .wide import WideShape, widen
 
 YEAR = 365 * 86400
 DAY = 86400
@@ -103,11 +104,13 @@ class OrgStore:
         self.modules: dict[str, ModuleState] = {}
         self.trackers: dict[str, FieldTracker] = {}
         self.rollups: dict[str, Rollup] = {}
-        self.gen = DataGen(config.seed, self.catalog, self.modules, self.trackers, self.rollups)
+        self.gen = DataGen(config.seed, self.catalog, self.modules, self.trackers, self.rollups,
+                           WideShape(config.wide_every, config.wide_text_chars))
         self.mdefs = {m.api_name: m for m in standard_modules()}
         features = {"multi_currency": config.multi_currency, "territories": config.territories_enabled}
         for m in self.mdefs.values():
             m.fields = [f for f in m.fields if f.feature is None or features[f.feature]]
+        widen(self.mdefs, config)
         self.mdefs["DealHistory"].generated_type = config.deal_history_generated_type
         for m in self.mdefs.values():
             self.meta_id(f"module:{m.api_name}")
