@@ -6,8 +6,6 @@ from typing import Any, Iterator
 
 import dlt
 
-from .heap import release_free_heap
-
 logger = logging.getLogger(__name__)
 
 # Up to this much to load, the database stays open through the load step. Past it, dlt's reopening per job is
@@ -32,7 +30,6 @@ def duckdb_held_open_while_loading(pipeline: dlt.Pipeline) -> Iterator[None]:
     load = pipeline.load
 
     def load_held_open(*args: Any, **kwargs: Any) -> Any:
-        release_free_heap()  # what extract and normalize freed must not stay in RSS beside DuckDB's buffers
         with ExitStack() as held:
             if _bytes_to_load(pipeline) <= HOLD_OPEN_MAX_BYTES:
                 try:
