@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.helpers import configure_env, load, query, run_cli
+from tests.e2e.helpers import configure_env, dataset_tables, load, query, run_cli
 from zoho_emulator import ZohoEmulator
 
 MODULES = ("--modules", "Leads,Deals,Contacts")
@@ -140,3 +140,11 @@ def test_postgres_columns_carry_the_zoho_field_labels_as_comments(monkeypatch: p
     finally:
         with psycopg2.connect(dsn) as con, con.cursor() as cur:
             cur.execute(f"DROP SCHEMA IF EXISTS {dataset} CASCADE; DROP SCHEMA IF EXISTS {dataset}_staging CASCADE")
+
+
+def test_the_run_log_keeps_the_sources_table_nesting(monkeypatch: pytest.MonkeyPatch, emulator) -> None:
+    """The run log is a second source in the same package: its schema must not reset `max_table_nesting = 2`."""
+    load(monkeypatch, emulator, "--modules", "Quotes")  # settings tables included: profiles and layouts nest deep
+    tables = dataset_tables()
+    assert "zoho_crm_layouts__sections__fields" in tables and "zoho_crm_quotes__quoted_items__line_tax" in tables
+    assert [t for t in tables if t.count("__") > 2] == []

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Dict, Iterator, List, Optional
 
 import dlt
 import pendulum
+from dlt.common.normalizers.json.relational import DataItemNormalizer as RelationalNormalizer
 from dlt.common.schema import Schema
 from dlt.common.typing import TDataItem, TDataItems
 from dlt.extract import DltSource
@@ -90,7 +91,11 @@ def run_log_source(
             columns=FIELDS_COLUMNS,
         )(source.context),
     ]
-    return DltSource(Schema(source.name), source.section, resources)
+    # dlt merges this source's schema into the package's: it must carry the Zoho source's normalizer settings
+    # (`max_table_nesting`, the Delta runs' propagation of `_dlt_load_id`), or its defaults would replace them
+    schema = Schema(source.name)
+    RelationalNormalizer.update_normalizer_config(schema, RelationalNormalizer.get_normalizer_config(source.schema))
+    return DltSource(schema, source.section, resources)
 
 
 def _row(
