@@ -217,6 +217,11 @@ class RunLedger:
         with self._lock:
             return _by_kind(self.credits)
 
+    def calls_of(self, module: str) -> Dict[str, int]:
+        """Calls of one module per kind."""
+        with self._lock:
+            return _by_kind(self.calls, module)
+
     def credits_by_module(self) -> Dict[str, int]:
         """Credits per module ("" for org-wide calls such as the module list)."""
         with self._lock:

@@ -134,15 +134,16 @@ def _row(
 def _modules(modules: List[str], ledger: RunLedger) -> List[TDataItem]:
     """Per module: the reader that loaded it, its calls and credits, and Zoho's clock when its reading started."""
     out = []
+    credits = ledger.credits_by_module()
     for module in modules:
-        calls = {kind: n for (m, kind), n in ledger.calls.items() if m == module and n}
+        calls = {kind: n for kind, n in ledger.calls_of(module).items() if n}
         reader = "users" if module == USERS else "bulk" if any(k in calls for k in BULK_KINDS) else "rest"
         out.append(
             {
                 "module": module,
                 "reader": reader,
                 "calls": sum(calls.values()),
-                "credits": sum(n for (m, _), n in ledger.credits.items() if m == module),
+                "credits": credits.get(module, 0),
                 "current_to": ledger.reads_started.get(module),
                 "reconciled": module in ledger.reconciliations,
             }
